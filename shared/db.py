@@ -1,0 +1,48 @@
+"""Database engine and sessions: SQLite in the data folder (embedded) or any SQLAlchemy URL."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, create_engine
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(connection, _record) -> None:  # type: ignore[no-untyped-def]
+            # WAL lets the API read while a consumer writes; foreign keys are off by default.
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+# Modules whose import registers their tables on SQLModel.metadata, one per owning service.
+MODEL_MODULES = (
+    "services.api.models",
+    "services.ingest.models",
+)
+
+
+def create_tables(engine: Engine) -> None:
+    # NOTE: tables are created from the models; schema migrations (alembic) come with PostgreSQL.
+    for module in MODEL_MODULES:
+        importlib.import_module(module)
+    SQLModel.metadata.create_all(engine)
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as session:
+        yield session

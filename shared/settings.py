@@ -1,0 +1,153 @@
+"""Typed settings shared by every service.
+
+Each value is read from the environment with the prefix ``DATAFANTASI_`` and ``__`` between
+nested names, for example ``DATAFANTASI_EMBEDDING__BATCH_SIZE=32``. The README's configuration
+table lists them; ``datafantasi config`` prints the values in force.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class DatabaseSettings(BaseModel):
+    url: str = Field(
+        default="",
+        description="SQLAlchemy URL; empty means SQLite in the data folder.",
+    )
+
+
+class StorageSettings(BaseModel):
+    backend: Literal["filesystem"] = Field(
+        default="filesystem", description="Where originals and thumbnails are kept."
+    )
+    root: Path | None = Field(
+        default=None, description="Folder for originals; empty means <data_dir>/objects."
+    )
+
+
+class BusSettings(BaseModel):
+    backend: Literal["memory"] = Field(
+        default="memory", description="Message bus: the in-process bus of the embedded mode."
+    )
+    max_attempts: int = Field(
+        default=3, ge=1, description="Handling attempts per record before it is dead-lettered."
+    )
+    retry_backoff_s: float = Field(
+        default=0.2, ge=0, description="Seconds before the first retry; doubles per attempt."
+    )
+
+
+class IngestSettings(BaseModel):
+    max_image_pixels: int = Field(
+        default=100_000_000,
+        gt=0,
+        description="Photos with more pixels are rejected as decompression bombs.",
+    )
+    max_upload_bytes: int = Field(
+        default=512 * 1024 * 1024, gt=0, description="Largest accepted upload, in bytes."
+    )
+    max_zip_entries: int = Field(default=50_000, gt=0, description="Most files in one zip.")
+    max_zip_uncompressed_bytes: int = Field(
+        default=8 * 1024**3, gt=0, description="Largest total uncompressed size of one zip."
+    )
+    thumbnail_size: int = Field(
+        default=320, gt=16, description="Longest side of a thumbnail, in pixels."
+    )
+
+
+class EmbeddingSettings(BaseModel):
+    backend: Literal["local"] = Field(
+        default="local", description="Where vectors are computed: in process on this machine."
+    )
+    photo_model: str = Field(
+        default="xlm-roberta-base-ViT-B-32__laion5b_s13b_b90k",
+        description="open_clip model as <architecture>__<pretrained tag>, a folder in the "
+        "model store. The default has a multilingual (XLM-RoBERTa) text tower.",
+    )
+    model_store: Path | None = Field(
+        default=None, description="Folder of model weights; empty means <data_dir>/models."
+    )
+    allow_download: bool = Field(
+        default=False,
+        description="Download missing weights from the model hub into the store at start.",
+    )
+    batch_size: int = Field(default=16, ge=1, le=1024, description="Photos per model call.")
+    batch_wait_s: float = Field(
+        default=0.05, ge=0, description="Longest wait for a batch to fill, in seconds."
+    )
+    device: str = Field(default="cpu", description="torch device for the in-process model.")
+    threads: int = Field(
+        default=0, ge=0, description="torch intra-op threads; 0 keeps torch's default."
+    )
+
+
+class SearchSettings(BaseModel):
+    backend: Literal["edge", "qdrant"] = Field(
+        default="edge",
+        description="edge: Qdrant's engine in process under the data folder; "
+        "qdrant: a Qdrant server through qdrant-client.",
+    )
+    qdrant_url: str = Field(
+        default="http://127.0.0.1:6333", description="Qdrant server for backend=qdrant."
+    )
+    optimize_after: int = Field(
+        default=2000,
+        ge=1,
+        description="Build the HNSW index after this many new vectors (edge backend).",
+    )
+    default_limit: int = Field(default=20, ge=1, le=200, description="Results per page.")
+
+
+class ApiSettings(BaseModel):
+    host: str = Field(default="127.0.0.1", description="Address the API listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port the API listens on.")
+    admin_token: str = Field(
+        default="",
+        description="Token for tenant administration; empty means one is generated into "
+        "<data_dir>/admin-token on first start.",
+    )
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="DATAFANTASI_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    data_dir: Path = Field(
+        default=Path(".datafantasi"), description="Folder for everything the embedded mode keeps."
+    )
+    log_level: str = Field(default="INFO", description="Python logging level.")
+    database: DatabaseSettings = DatabaseSettings()
+    storage: StorageSettings = StorageSettings()
+    bus: BusSettings = BusSettings()
+    ingest: IngestSettings = IngestSettings()
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    search: SearchSettings = SearchSettings()
+    api: ApiSettings = ApiSettings()
+
+    @property
+    def database_url(self) -> str:
+        return self.database.url or f"sqlite:///{self.data_dir / 'datafantasi.db'}"
+
+    @property
+    def storage_root(self) -> Path:
+        return self.storage.root or self.data_dir / "objects"
+
+    @property
+    def model_store(self) -> Path:
+        return self.embedding.model_store or self.data_dir / "models"
+
+    @property
+    def vector_dir(self) -> Path:
+        return self.data_dir / "vectors"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
