@@ -1,0 +1,314 @@
+"""The ``datafantasi`` command: start the embedded stack, ingest, search, show status, demo."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from datafantasi.client import ApiError, DatafantasiClient
+from shared.logs import configure_logging
+from shared.settings import Settings
+
+app = typer.Typer(no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
+tenant_app = typer.Typer(no_args_is_help=True, help="Create and list tenants (operator).")
+models_app = typer.Typer(no_args_is_help=True, help="Manage the model store.")
+app.add_typer(tenant_app, name="tenant")
+app.add_typer(models_app, name="models")
+console = Console()
+err = Console(stderr=True)
+
+PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".gif", ".heic", ".heif",
+                  ".zip"}
+# Files per upload request: large enough to keep the pipeline's batches full, small enough that
+# one request stays well under the upload size limit for ordinary photos.
+UPLOAD_CHUNK_FILES = 16
+UPLOAD_CHUNK_BYTES = 64 * 1024 * 1024
+
+ApiOption = Annotated[
+    str, typer.Option("--api", envvar="DATAFANTASI_API_URL", help="Base URL of the API.")
+]
+KeyOption = Annotated[
+    str, typer.Option("--key", envvar="DATAFANTASI_API_KEY", help="The tenant's API key.")
+]
+
+
+def _client(api: str, key: str = "", admin_token: str = "") -> DatafantasiClient:
+    return DatafantasiClient(api, api_key=key, admin_token=admin_token)
+
+
+def _fail(message: str) -> None:
+    err.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(1)
+
+
+@app.command()
+def up(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Start every service in this process (the embedded mode) and serve the API."""
+    import uvicorn
+
+    from datafantasi.embedded import EmbeddedStack, admin_token
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+    stack = EmbeddedStack(settings)
+    token_hint = (
+        "from DATAFANTASI_API__ADMIN_TOKEN" if settings.api.admin_token
+        else f"in {settings.data_dir / 'admin-token'}"
+    )
+    admin_token(settings)
+    host = host or settings.api.host
+    port = port or settings.api.port
+    console.print(f"Datafantasi (embedded) on http://{host}:{port}  data: {settings.data_dir}")
+    console.print(f"Operator token {token_hint}; API docs at http://{host}:{port}/docs")
+    uvicorn.run(stack.create_app(), host=host, port=port, log_level="warning")
+
+
+@tenant_app.command("create")
+def tenant_create(
+    name: str,
+    api: ApiOption = "http://127.0.0.1:8000",
+    tenant_id: Annotated[str | None, typer.Option("--id", help="Tenant id to use.")] = None,
+    admin_token: Annotated[
+        str, typer.Option(envvar="DATAFANTASI_API__ADMIN_TOKEN", help="Operator token.")
+    ] = "",
+) -> None:
+    """Create a tenant and print its first API key (shown once)."""
+    token = admin_token or _read_local_admin_token()
+    try:
+        created = _client(api, admin_token=token).create_tenant(name, tenant_id)
+    except ApiError as error:
+        _fail(str(error))
+    console.print(f"tenant {created['tenant_id']} created; API key (shown once):")
+    console.print(created["api_key"], soft_wrap=True)
+
+
+def _read_local_admin_token() -> str:
+    path = Settings().data_dir / "admin-token"
+    return path.read_text().strip() if path.exists() else ""
+
+
+def _photo_files(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    if not path.is_dir():
+        _fail(f"{path} is neither a file nor a folder")
+    return sorted(
+        p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in PHOTO_SUFFIXES
+    )
+
+
+def _chunks(paths: list[Path]) -> Iterator[list[Path]]:
+    chunk: list[Path] = []
+    size = 0
+    for path in paths:
+        file_size = path.stat().st_size
+        if chunk and (len(chunk) >= UPLOAD_CHUNK_FILES or size + file_size > UPLOAD_CHUNK_BYTES):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(path)
+        size += file_size
+    if chunk:
+        yield chunk
+
+
+def ingest_paths(
+    client: DatafantasiClient, path: Path, folder: str = "", tags: list[str] | None = None,
+    wait: bool = True, quiet: bool = False,
+) -> list[dict[str, Any]]:
+    """Upload every photo under ``path``, showing progress; return the upload items."""
+    files = _photo_files(path)
+    root = path if path.is_dir() else path.parent
+    items: list[dict[str, Any]] = []
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, disable=quiet,
+    ) as progress:
+        upload_task = progress.add_task("uploading", total=len(files))
+        for chunk in _chunks(files):
+            report = client.upload_paths(chunk, root=root, folder=folder, tags=tags or [])
+            items.extend(report["items"])
+            progress.advance(upload_task, len(chunk))
+        asset_ids = {i["asset_id"] for i in items if i.get("asset_id")}
+        if wait and asset_ids:
+            index_task = progress.add_task("indexing", total=len(asset_ids))
+            _wait_until_settled(client, asset_ids, progress, index_task)
+    return items
+
+
+def _wait_until_settled(
+    client: DatafantasiClient, asset_ids: set[str], progress: Progress, task: Any,
+    timeout_s: float = 3600.0,
+) -> None:
+    deadline = time.monotonic() + timeout_s
+    pending = set(asset_ids)
+    while pending and time.monotonic() < deadline:
+        for asset_id in list(pending):
+            if client.asset(asset_id)["status"] in ("indexed", "failed"):
+                pending.discard(asset_id)
+        progress.update(task, completed=len(asset_ids) - len(pending))
+        if pending:
+            time.sleep(0.5)
+
+
+@app.command()
+def ingest(
+    path: Annotated[Path, typer.Argument(help="A photo, a zip archive or a folder of them.")],
+    api: ApiOption = "http://127.0.0.1:8000",
+    key: KeyOption = "",
+    folder: Annotated[str, typer.Option(help="Folder to file the photos under.")] = "",
+    tag: Annotated[list[str] | None, typer.Option(help="Tag for every photo; repeatable.")] = None,
+    wait: Annotated[bool, typer.Option(help="Wait until every photo is indexed.")] = True,
+) -> None:
+    """Ingest photos into the tenant of the API key, with a progress bar."""
+    try:
+        items = ingest_paths(_client(api, key), path, folder, tag, wait)
+    except ApiError as error:
+        _fail(str(error))
+    _print_items(items)
+
+
+def _print_items(items: list[dict[str, Any]]) -> None:
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item["status"]] = counts.get(item["status"], 0) + 1
+    console.print(", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "no files")
+    for item in items:
+        if item["status"] == "rejected":
+            console.print(f"  [yellow]rejected[/yellow] {item['path']}: {item['reason']}")
+
+
+def print_hits(title: str, page: dict[str, Any]) -> None:
+    table = Table(title=title)
+    for column in ("#", "score", "file", "folder", "asset"):
+        table.add_column(column)
+    for rank, hit in enumerate(page["hits"], start=1):
+        table.add_row(
+            str(rank), f"{hit['score']:.3f}", hit.get("filename") or "", hit.get("folder") or "",
+            hit["asset_id"][:12],
+        )
+    console.print(table)
+
+
+@app.command()
+def search(
+    text: Annotated[str, typer.Argument(help="What the photos show, in Danish or English.")],
+    api: ApiOption = "http://127.0.0.1:8000",
+    key: KeyOption = "",
+    limit: Annotated[int, typer.Option(help="Results to show.")] = 10,
+    folder: Annotated[str | None, typer.Option(help="Only photos in this folder.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the raw JSON.")] = False,
+) -> None:
+    """Find photos by a description."""
+    try:
+        page = _client(api, key).search(text, limit=limit, folder=folder)
+    except ApiError as error:
+        _fail(str(error))
+    if as_json:
+        console.print_json(json.dumps(page))
+    else:
+        print_hits(f"photos for {text!r} (model {page.get('model', '?')})", page)
+
+
+@app.command()
+def similar(
+    asset_id: Annotated[str | None, typer.Argument(help="Asset id of a stored photo.")] = None,
+    photo: Annotated[Path | None, typer.Option(help="Or a photo file to compare with.")] = None,
+    api: ApiOption = "http://127.0.0.1:8000",
+    key: KeyOption = "",
+    limit: Annotated[int, typer.Option(help="Results to show.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the raw JSON.")] = False,
+) -> None:
+    """Find photos that look like a stored photo or a photo file."""
+    if (asset_id is None) == (photo is None):
+        _fail("give either an asset id or --photo FILE")
+    client = _client(api, key)
+    try:
+        page = client.similar(asset_id, limit) if asset_id else client.similar_to_photo(
+            photo, limit  # type: ignore[arg-type]
+        )
+    except ApiError as error:
+        _fail(str(error))
+    if as_json:
+        console.print_json(json.dumps(page))
+    else:
+        print_hits(f"photos like {asset_id or photo}", page)
+
+
+@app.command()
+def status(
+    asset_id: Annotated[str | None, typer.Argument(help="One asset; all when left out.")] = None,
+    api: ApiOption = "http://127.0.0.1:8000",
+    key: KeyOption = "",
+    upload: Annotated[str | None, typer.Option(help="Show one upload's files.")] = None,
+) -> None:
+    """Show what happened to each photo: stored, embedded, indexed, or failed and why."""
+    client = _client(api, key)
+    try:
+        if upload:
+            _print_items(client.upload_status(upload)["items"])
+            return
+        if asset_id:
+            console.print_json(json.dumps(client.asset(asset_id)))
+            return
+        page = client.assets(limit=200)
+    except ApiError as error:
+        _fail(str(error))
+    table = Table(title=f"{page['total']} assets")
+    for column in ("asset", "file", "folder", "status", "reason"):
+        table.add_column(column)
+    for asset in page["items"]:
+        table.add_row(
+            asset["asset_id"][:12], asset["filename"], asset.get("folder") or "",
+            asset["status"], asset.get("failure_reason") or "",
+        )
+    console.print(table)
+
+
+@models_app.command("build-test-model")
+def build_test_model_command(
+    store: Annotated[Path | None, typer.Option(help="Model store folder.")] = None,
+) -> None:
+    """Write the tiny random-weight test model into the model store and print its name."""
+    from services.embedding.testing import build_test_model
+
+    name = build_test_model(store or Settings().model_store)
+    console.print(f"built test model {name!r} (random weights: for tests and demos only)")
+
+
+@app.command()
+def demo(
+    data_dir: Annotated[Path, typer.Option(help="Folder for the demo's data.")] = Path(
+        ".datafantasi-demo"
+    ),
+    port: Annotated[int, typer.Option(help="Port for the demo's API (0 picks a free one).")] = 0,
+) -> None:
+    """Ingest real photographs into a demo tenant and answer searches through API and CLI."""
+    from datafantasi.demo import run_demo
+
+    sys.exit(run_demo(data_dir, port, console))
+
+
+@app.command("config")
+def show_config() -> None:
+    """Print the settings in force (from defaults and DATAFANTASI_* variables)."""
+    console.print_json(Settings().model_dump_json())
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

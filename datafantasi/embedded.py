@@ -1,0 +1,114 @@
+"""The embedded mode: every service in one process, on SQLite, local Qdrant and the filesystem.
+
+This module is the composition root: it builds each infrastructure part once, hands it to the
+services, wires their consumers to one in-process bus and serves all their routers from one app.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from services.embedding.api import router as embedding_router
+from services.embedding.service import EmbeddingService
+from services.ingest.api import router as ingest_router
+from services.ingest.service import IngestService
+from services.search.api import router as search_router
+from services.search.service import SearchService
+from services.search.store import open_vector_store
+
+from services.api.app import create_app
+from services.api.tenants import TenantDirectory
+from shared.bus.memory import InProcessBus
+from shared.db import create_tables, make_engine
+from shared.settings import Settings
+from shared.storage import FilesystemStore
+
+log = logging.getLogger(__name__)
+
+
+def admin_token(settings: Settings) -> str:
+    """Return the operator token: from settings, or generated once into the data folder."""
+    if settings.api.admin_token:
+        return settings.api.admin_token
+    path = settings.data_dir / "admin-token"
+    if path.exists():
+        return path.read_text().strip()
+    token = secrets.token_urlsafe(32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(token + "\n")
+    return token
+
+
+class EmbeddedStack:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+        self.engine = make_engine(settings.database_url)
+        create_tables(self.engine)
+        self.bus = InProcessBus()
+        self.objects = FilesystemStore(settings.storage_root)
+        self.tenants = TenantDirectory(self.engine)
+        self.embedding = EmbeddingService(settings, self.bus, self.objects)
+        self.vectors = open_vector_store(settings)
+        self.search = SearchService(settings, self.bus, self.vectors, self.embedding)
+        self.ingest = IngestService(settings, self.engine, self.bus, self.objects)
+        self._started = False
+
+    def start(self) -> None:
+        if self._started:
+            return
+        self.embedding.start()
+        self.embedding.subscribe()
+        self.search.subscribe()
+        self.ingest.subscribe()
+        self.bus.start()
+        self.ingest.resume()
+        self._started = True
+        model_state = self.embedding.unavailable_reason or "ready"
+        log.info(
+            "embedded stack started: data in %s, photo model %s (%s)",
+            self.settings.data_dir, self.settings.embedding.photo_model, model_state,
+        )
+
+    def stop(self) -> None:
+        if not self._started:
+            return
+        self.bus.stop()
+        self.search.close()
+        self.engine.dispose()
+        self._started = False
+        log.info("embedded stack stopped")
+
+    def wait_idle(self, timeout_s: float = 300.0) -> bool:
+        return self.bus.wait_idle(timeout_s)
+
+    def create_app(self) -> FastAPI:
+        @asynccontextmanager
+        async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+            self.start()
+            try:
+                yield
+            finally:
+                self.stop()
+
+        app = create_app(
+            directory=self.tenants,
+            admin_token=admin_token(self.settings),
+            routers=[ingest_router, search_router, embedding_router],
+            health_checks={
+                "embedding": self.embedding.health,
+                "bus": lambda: {"ready": True, "lag": sum(self.bus.lag().values())},
+            },
+            lifespan=lifespan,
+        )
+        app.state.ingest = self.ingest
+        app.state.search = self.search
+        app.state.embedding = self.embedding
+        app.state.stack = self
+        return app

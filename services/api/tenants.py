@@ -1,0 +1,143 @@
+"""Tenants and their API keys: creation, authentication and revocation."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from datetime import timedelta
+
+from fastapi import HTTPException, Request, status
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from services.api.keys import issue_key, parse_key, secret_matches
+from services.api.models import ApiKey, Tenant
+from services.ingest.models import utcnow
+from shared.db import session_scope
+
+log = logging.getLogger(__name__)
+
+_TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+# Writing last_used_at on every request would make each read a write; once a minute is enough
+# to tell a key in use from a forgotten one.
+_LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class TenantExists(ValueError):
+    pass
+
+
+def slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:48]
+    return slug or "tenant"
+
+
+class TenantDirectory:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def create_tenant(self, name: str, tenant_id: str | None = None) -> tuple[Tenant, str]:
+        """Create a tenant with a first API key; returns the tenant and the key's plaintext."""
+        tenant_id = tenant_id or f"{slugify(name)}-{secrets.token_hex(3)}"
+        if not _TENANT_ID.match(tenant_id):
+            raise ValueError(
+                f"invalid tenant id {tenant_id!r}: use 2-63 lowercase letters, digits or '-'"
+            )
+        with session_scope(self._engine) as session:
+            if session.get(Tenant, tenant_id) is not None:
+                raise TenantExists(f"tenant {tenant_id!r} already exists")
+            tenant = Tenant(tenant_id=tenant_id, name=name)
+            session.add(tenant)
+            session.commit()
+        plaintext = self.create_key(tenant_id)
+        log.info("created tenant %s (%s)", tenant_id, name)
+        return tenant, plaintext
+
+    def create_key(self, tenant_id: str) -> str:
+        issued = issue_key()
+        with session_scope(self._engine) as session:
+            session.add(
+                ApiKey(key_id=issued.key_id, tenant_id=tenant_id, secret_hash=issued.secret_hash)
+            )
+            session.commit()
+        log.info("issued API key %s for tenant %s", issued.key_id, tenant_id)
+        return issued.plaintext
+
+    def revoke_key(self, tenant_id: str, key_id: str) -> bool:
+        with session_scope(self._engine) as session:
+            key = session.get(ApiKey, key_id)
+            if key is None or key.tenant_id != tenant_id:
+                return False
+            key.revoked_at = key.revoked_at or utcnow()
+            session.add(key)
+            session.commit()
+        log.info("revoked API key %s of tenant %s", key_id, tenant_id)
+        return True
+
+    def list_tenants(self) -> list[Tenant]:
+        with session_scope(self._engine) as session:
+            return list(session.exec(select(Tenant).order_by(Tenant.created_at)))
+
+    def get_tenant(self, tenant_id: str) -> Tenant | None:
+        with session_scope(self._engine) as session:
+            return session.get(Tenant, tenant_id)
+
+    def delete_tenant_records(self, tenant_id: str) -> None:
+        with session_scope(self._engine) as session:
+            for key in session.exec(select(ApiKey).where(ApiKey.tenant_id == tenant_id)):
+                session.delete(key)
+            tenant = session.get(Tenant, tenant_id)
+            if tenant is not None:
+                session.delete(tenant)
+            session.commit()
+
+    def authenticate(self, plaintext: str) -> str | None:
+        """Return the tenant id of a valid, unrevoked key; None otherwise."""
+        parsed = parse_key(plaintext)
+        if parsed is None:
+            return None
+        key_id, secret = parsed
+        with session_scope(self._engine) as session:
+            key = session.get(ApiKey, key_id)
+            if key is None or key.revoked_at is not None:
+                return None
+            if not secret_matches(secret, key.secret_hash):
+                return None
+            now = utcnow()
+            last_used = key.last_used_at
+            if last_used is not None and last_used.tzinfo is None:
+                last_used = last_used.replace(tzinfo=now.tzinfo)
+            if last_used is None or now - last_used > _LAST_USED_RESOLUTION:
+                key.last_used_at = now
+                session.add(key)
+                session.commit()
+            return key.tenant_id
+
+
+class ApiKeyAuthenticator:
+    """Resolve the tenant of a request from ``X-API-Key`` or ``Authorization: Bearer``."""
+
+    def __init__(self, directory: TenantDirectory) -> None:
+        self._directory = directory
+
+    def __call__(self, request: Request) -> str:
+        presented = request.headers.get("x-api-key", "")
+        if not presented:
+            scheme, _, token = request.headers.get("authorization", "").partition(" ")
+            if scheme.lower() == "bearer":
+                presented = token.strip()
+        if not presented:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                "missing API key: send it in the X-API-Key header",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        tenant_id = self._directory.authenticate(presented)
+        if tenant_id is None:
+            raise HTTPException(
+                status.HTTP_401_UNAUTHORIZED,
+                "invalid or revoked API key",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        return tenant_id
