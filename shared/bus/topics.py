@@ -21,5 +21,6 @@ class Topic:
 ASSET_INGESTED = Topic("asset.ingested")
 ASSET_EMBEDDED = Topic("asset.embedded")
 ASSET_INDEXED = Topic("asset.indexed")
+ASSET_DELETED = Topic("asset.deleted")
 
-ALL_TOPICS = (ASSET_INGESTED, ASSET_EMBEDDED, ASSET_INDEXED)
+ALL_TOPICS = (ASSET_INGESTED, ASSET_EMBEDDED, ASSET_INDEXED, ASSET_DELETED)

@@ -81,3 +81,13 @@ class DeadLetter(_message.Message):
     attempts: int
     record: bytes
     def __init__(self, version: _Optional[int] = ..., stage: _Optional[str] = ..., topic: _Optional[str] = ..., tenant_id: _Optional[str] = ..., asset_id: _Optional[str] = ..., reason: _Optional[str] = ..., attempts: _Optional[int] = ..., record: _Optional[bytes] = ...) -> None: ...
+
+class AssetDeleted(_message.Message):
+    __slots__ = ("version", "tenant_id", "asset_id")
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    TENANT_ID_FIELD_NUMBER: _ClassVar[int]
+    ASSET_ID_FIELD_NUMBER: _ClassVar[int]
+    version: int
+    tenant_id: str
+    asset_id: str
+    def __init__(self, version: _Optional[int] = ..., tenant_id: _Optional[str] = ..., asset_id: _Optional[str] = ...) -> None: ...
