@@ -32,6 +32,7 @@ def make_engine(url: str) -> Engine:
 MODEL_MODULES = (
     "services.api.models",
     "services.ingest.models",
+    "services.analytics.models",
 )
 
 

