@@ -89,16 +89,16 @@ def scores(truth: list[str], labels: np.ndarray) -> tuple[float, float]:
     """NMI with outliers as one cluster, and NMI over the texts that got a theme."""
     from sklearn.metrics import normalized_mutual_info_score
 
-    kept = labels >= 0
-    truth_kept = [label for label, keep in zip(truth, kept, strict=True) if keep]
+    has_theme = labels >= 0
+    truth_with_theme = [label for label, keep in zip(truth, has_theme, strict=True) if keep]
     return (
         normalized_mutual_info_score(truth, labels),
-        normalized_mutual_info_score(truth_kept, labels[kept]),
+        normalized_mutual_info_score(truth_with_theme, labels[has_theme]),
     )
 
 
 def resampled(texts: list[str], vectors: np.ndarray, size: int, seed: int):  # type: ignore[no-untyped-def]
-    """A larger corpus made of the real texts, each copy's vector moved by small noise."""
+    """Make a larger corpus of copies of the real texts, each copy's vector moved by small noise."""
     rng = np.random.default_rng(seed)
     picks = rng.integers(len(texts), size=size)
     noisy = vectors[picks] + rng.normal(scale=0.01, size=(size, vectors.shape[1]))

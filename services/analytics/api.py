@@ -1,7 +1,7 @@
 """HTTP API of the analytics service: imports, figures, themes, overview, members and jobs.
 
 Handlers read the service from ``request.app.state.analytics`` and the tenant from TenantId.
-An id of another tenant answers 404, as if it did not exist.
+An id of another tenant gets 404, as if it did not exist.
 """
 
 from __future__ import annotations
@@ -153,13 +153,13 @@ def participation_figure(
 ) -> object:
     if figure not in FIGURES:
         raise HTTPException(404, f"unknown figure {figure!r}; available: {', '.join(FIGURES)}")
-    given = {
+    query_options = {
         "window_days": window_days, "after_days": after_days, "min_attended": min_attended,
         "limit": limit, "as_of": as_of,
     }
     options = {
         name: value
-        for name, value in given.items()
+        for name, value in query_options.items()
         if value is not None and name in FIGURE_OPTIONS.get(figure, ())
     }
     return _figure_response(_service(request).figure(tenant_id, figure, **options), format, danish)

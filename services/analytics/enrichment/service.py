@@ -28,8 +28,10 @@ class EnrichmentReport:
 def enrich_members(
     engine: Engine, tenant_id: str, connector: CompanyDataConnector
 ) -> EnrichmentReport:
-    """Set industry code and employee band from the connector; the industry text only when
-    the tenant's own files left it empty, since members' own wording is kept."""
+    """Set each matched organisation's industry code and employee band from the connector.
+
+    The industry text is set only where the tenant's own files left it empty, because the
+    members' own wording is kept."""
     report = EnrichmentReport(source=connector.name)
     with Session(engine, expire_on_commit=False) as session:
         organisations = list(

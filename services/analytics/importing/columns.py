@@ -1,4 +1,4 @@
-"""Which column of an export holds which field, from Danish or English header names.
+"""Which column of an export contains which field, from Danish or English header names.
 
 A tenant can save its own mapping (header name -> field) per kind of file; saved entries win
 over the built-in synonyms, and headers that match nothing are ignored.

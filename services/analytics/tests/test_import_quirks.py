@@ -110,7 +110,7 @@ def test_members_from_cp1252_semicolon_file(engine: Engine, importer: Importer) 
     assert members["Bageriet Ærtebjerg"].employee_band == "10-19"
 
 
-def test_members_from_utf8_bom_comma_file_with_english_headers(
+def test_members_from_utf8_bom_english_csv(
     engine: Engine, importer: Importer
 ) -> None:
     text = (
@@ -155,7 +155,7 @@ def test_events_with_every_date_form_and_danish_headers(engine: Engine, importer
     assert events[0].type == "Netværk"
 
 
-def test_rejected_rows_are_reported_by_line_and_the_rest_import(
+def test_rejected_rows_reported_by_line(
     engine: Engine, importer: Importer
 ) -> None:
     text = (

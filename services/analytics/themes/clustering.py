@@ -2,7 +2,8 @@
 
 1. Centre the vectors and renormalise them. Sentence embeddings share a large common direction
    that makes every pair look similar; removing the mean spreads them over the sphere.
-2. Spherical k-means into many small clusters (about 2 * sqrt(n), at most 256).
+2. Spherical k-means into many small clusters (about 2 * sqrt(n), at most 256), fitted on at
+   most 20,000 texts.
 3. Merge those bottom-up by average cosine similarity (UPGMA). With unit vectors the average
    similarity of two clusters is the dot product of their vector sums over the product of their
    sizes, so each merge costs one small matrix update.
@@ -59,7 +60,12 @@ def cluster(vectors: np.ndarray, options: ClusterOptions | None = None) -> Clust
     if n < 4:
         return _finish(points, np.zeros(n, dtype=np.int64), options, min_size=1)
     micro = min(n, _MAX_MICRO_CLUSTERS, max(2, round(2 * math.sqrt(n))))
-    micro_labels = _spherical_kmeans(points, _kmeans_pp(points, micro, rng), rng)
+    # Micro-clusters are fitted on a sample of a large corpus; every text is then assigned.
+    fit = points
+    if n > _KMEANS_SAMPLE:
+        fit = points[np.sort(rng.choice(n, _KMEANS_SAMPLE, replace=False))]
+    centres = _spherical_kmeans(fit, _kmeans_pp(fit, micro, rng), rng)
+    micro_labels = _assign(points, centres)
     partitions = _merge_tree(points, micro_labels, min(options.max_themes, micro))
     labels = _best_partition(points, micro_labels, partitions, rng, options.min_silhouette)
     labels = _refine(points, labels)
@@ -73,11 +79,8 @@ def _centre(vectors: np.ndarray) -> np.ndarray:
     return points / np.maximum(norms, 1e-12)
 
 
-def _kmeans_pp(points: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
-    """k-means++ seeding on a sample; distances are 1 - cosine similarity."""
-    sample = points
-    if len(points) > _KMEANS_SAMPLE:
-        sample = points[rng.choice(len(points), _KMEANS_SAMPLE, replace=False)]
+def _kmeans_pp(sample: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """Pick k initial centres by k-means++ seeding, with distance = 1 - cosine similarity."""
     centres = [sample[rng.integers(len(sample))]]
     distance = np.maximum(1.0 - sample @ centres[0], 0.0).astype(np.float64)
     for _ in range(1, k):
@@ -95,9 +98,10 @@ def _kmeans_pp(points: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarr
 def _spherical_kmeans(
     points: np.ndarray, centres: np.ndarray, rng: np.random.Generator, iterations: int = 20
 ) -> np.ndarray:
+    """Return the centres after Lloyd iterations with cosine similarity."""
     labels = np.full(len(points), -1, dtype=np.int64)
     for _ in range(iterations):
-        new_labels = np.argmax(points @ centres.T, axis=1)
+        new_labels = _assign(points, centres)
         if np.array_equal(new_labels, labels):
             break
         labels = new_labels
@@ -105,6 +109,14 @@ def _spherical_kmeans(
         empty = np.flatnonzero(~np.any(centres, axis=1))
         if len(empty):
             centres[empty] = points[rng.choice(len(points), len(empty), replace=False)]
+    return centres
+
+
+def _assign(points: np.ndarray, centres: np.ndarray, chunk: int = 16384) -> np.ndarray:
+    """Return the index of the most similar centre per point, in chunks to bound memory."""
+    labels = np.empty(len(points), dtype=np.int64)
+    for start in range(0, len(points), chunk):
+        labels[start : start + chunk] = np.argmax(points[start : start + chunk] @ centres.T, axis=1)
     return labels
 
 
@@ -132,6 +144,8 @@ def _merge_tree(points: np.ndarray, micro_labels: np.ndarray, max_k: int) -> dic
     sizes = np.bincount(micro_labels, minlength=k).astype(np.float64)
     active = sizes > 0
     group = np.arange(k)
+    # A centre that no text chose joins any group, so it never counts as a cluster of its own.
+    group[~active] = np.flatnonzero(active)[0]
     with np.errstate(divide="ignore", invalid="ignore"):
         similarity = (sums @ sums.T) / np.outer(sizes, sizes)
     similarity[~active, :] = -np.inf
@@ -222,7 +236,7 @@ def _silhouette(similarity_sums: np.ndarray, sizes: np.ndarray, own: np.ndarray)
 def _refine(points: np.ndarray, labels: np.ndarray, iterations: int = 5) -> np.ndarray:
     k = int(labels.max()) + 1
     for _ in range(iterations):
-        new_labels = np.argmax(points @ _centres_of(points, labels, k).T, axis=1)
+        new_labels = _assign(points, _centres_of(points, labels, k))
         if np.array_equal(new_labels, labels) or len(np.unique(new_labels)) < k:
             break
         labels = new_labels

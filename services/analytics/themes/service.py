@@ -41,7 +41,7 @@ class NoTexts(ValueError):
 
 
 def theme_text(event: Event) -> str:
-    """The text embedded for an event: its title, then its description when there is one."""
+    """Return the text embedded for an event: its title, then its description if it has one."""
     return f"{event.title}. {event.description}" if event.description else event.title
 
 
@@ -316,7 +316,11 @@ def trend(theme_dates: list[date], all_dates: list[date], reference: date) -> st
     if not earlier:
         return "new"
     ratio = recent / earlier
-    return "rising" if ratio >= 1.25 else "falling" if ratio <= 0.8 else "steady"
+    if ratio >= 1.25:
+        return "rising"
+    if ratio <= 0.8:
+        return "falling"
+    return "steady"
 
 
 def _attendance_by_event(session: Session, tenant_id: str) -> Counter[str]:
