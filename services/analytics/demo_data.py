@@ -69,7 +69,7 @@ THEMES = {
 THEME_WEIGHTS = {
     2022: {"energi": 4, "bæredygtighed": 2, "marketing": 4, "ledelse": 3, "eksport": 3, "ai": 0},
     2023: {"energi": 3, "bæredygtighed": 4, "marketing": 3, "ledelse": 3, "eksport": 2, "ai": 1},
-    2024: {"energi": 2, "bæredygtighed": 4, "marketing": 2, "ledelse": 2, "eksport": 2, "ai": 4},
+    2024: {"energi": 2, "bæredygtighed": 4, "marketing": 2, "ledelse": 2, "eksport": 2, "ai": 6},
 }
 CLOSINGS = [
     "Arrangementet slutter med netværk og let forplejning.",

@@ -21,6 +21,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +65,9 @@ def cluster(vectors: np.ndarray, options: ClusterOptions | None = None) -> Clust
     fit = points
     if n > _KMEANS_SAMPLE:
         fit = points[np.sort(rng.choice(n, _KMEANS_SAMPLE, replace=False))]
-    centres = _spherical_kmeans(fit, _kmeans_pp(fit, micro, rng), rng)
+    # Seeding looks at a subsample, since Lloyd's iterations refine the centres anyway.
+    seeding = fit[np.sort(rng.choice(len(fit), min(len(fit), 20 * micro), replace=False))]
+    centres = _spherical_kmeans(fit, _kmeans_pp(seeding, micro, rng), rng)
     micro_labels = _assign(points, centres)
     partitions = _merge_tree(points, micro_labels, min(options.max_themes, micro))
     labels = _best_partition(points, micro_labels, partitions, rng, options.min_silhouette)
@@ -96,9 +99,13 @@ def _kmeans_pp(sample: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarr
 
 
 def _spherical_kmeans(
-    points: np.ndarray, centres: np.ndarray, rng: np.random.Generator, iterations: int = 20
+    points: np.ndarray, centres: np.ndarray, rng: np.random.Generator, iterations: int = 10
 ) -> np.ndarray:
-    """Return the centres after Lloyd iterations with cosine similarity."""
+    """Return the centres after Lloyd iterations with cosine similarity.
+
+    Ten iterations are enough here because the micro-clusters are merged afterwards and the
+    final themes are refined on all texts.
+    """
     labels = np.full(len(points), -1, dtype=np.int64)
     for _ in range(iterations):
         new_labels = _assign(points, centres)
@@ -120,15 +127,13 @@ def _assign(points: np.ndarray, centres: np.ndarray, chunk: int = 16384) -> np.n
     return labels
 
 
-def _sums(points: np.ndarray, labels: np.ndarray, k: int, chunk: int = 16384) -> np.ndarray:
-    """Per-cluster sums of the vectors, as one-hot matrix products (BLAS) in chunks."""
-    sums = np.zeros((k, points.shape[1]), dtype=np.float64)
-    for start in range(0, len(points), chunk):
-        part = labels[start : start + chunk]
-        one_hot = np.zeros((k, len(part)), dtype=np.float32)
-        one_hot[part, np.arange(len(part))] = 1.0
-        sums += one_hot @ points[start : start + chunk]
-    return sums
+def _sums(points: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    """Per-cluster sums of the vectors, as a sparse one-hot matrix product."""
+    one_hot = sparse.csr_matrix(
+        (np.ones(len(labels), dtype=np.float32), (labels, np.arange(len(labels)))),
+        shape=(k, len(labels)),
+    )
+    return np.asarray(one_hot @ points, dtype=np.float64)
 
 
 def _centres_of(points: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:

@@ -38,4 +38,13 @@ around upon s t can't don't won't it's i'm we're they're let's mr mrs ms said sa
 """
 )
 
-STOP_WORDS = DANISH | ENGLISH
+# Words that event descriptions use whatever their subject, so they never name a theme.
+EVENT_WORDS = _words(
+    """
+arrangement arrangementet deltager deltagere deltagerne sådan hør lær bruger bedste konkrete
+gennemgår fortæller deler oplæg spørgsmål sparring forplejning velkommen tilmelding event
+events join learn hear how what session speaker speakers
+"""
+)
+
+STOP_WORDS = DANISH | ENGLISH | EVENT_WORDS
