@@ -33,6 +33,7 @@ MODEL_MODULES = (
     "services.api.models",
     "services.ingest.models",
     "services.analytics.models",
+    "services.audience.models",
 )
 
 

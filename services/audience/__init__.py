@@ -1,0 +1,1 @@
+"""Instagram audiences: import, interest communities, influencer comparison, engagement."""

@@ -1,0 +1,212 @@
+"""HTTP resources of the audience service for the web frontend, under /v1/audience.
+
+Every route takes the tenant from TenantId; another tenant's object answers 404 as if it did
+not exist. Bad input answers 422 (or 413 for an upload that is too large) with a sentence
+that names the problem.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi.responses import JSONResponse
+
+from services.audience.communities import CommunityParameters
+from services.audience.importing import InvalidImport
+from services.audience.importing.records import AccountRole
+from services.audience.schemas import (
+    CommunityMemberOut,
+    CommunityMemberPage,
+    CommunityOut,
+    CommunityRunIn,
+    CommunityRunOut,
+    ComparisonOut,
+    EngagementOut,
+    ErasureOut,
+    ImportOut,
+    PersonOut,
+)
+from services.audience.service import (
+    AudienceService,
+    InvalidRequest,
+    NotFound,
+    validate_influencer_count,
+)
+from shared.tenancy import TenantId
+
+router = APIRouter(prefix="/v1/audience", tags=["audience"])
+
+MAX_UPLOAD_BYTES = 512 * 1024 * 1024
+
+
+def audience_service(request: Request) -> AudienceService:
+    return request.app.state.audience
+
+
+Service = Annotated[AudienceService, Depends(audience_service)]
+
+
+def _not_found(error: NotFound) -> HTTPException:
+    return HTTPException(status_code=404, detail=str(error))
+
+
+def _invalid(error: Exception) -> HTTPException:
+    return HTTPException(status_code=422, detail=str(error))
+
+
+@router.post("/imports", status_code=201, response_model=ImportOut)
+def create_import(
+    tenant_id: TenantId,
+    service: Service,
+    file: Annotated[UploadFile, File(description="Export zip, Graph API JSON or CSV.")],
+    account: Annotated[
+        str | None, Form(description="Handle of the account the file is about, if it names none.")
+    ] = None,
+    role: Annotated[AccountRole | None, Form(description="Role of that account.")] = None,
+) -> ImportOut:
+    data = file.file.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise HTTPException(413, f"{file.filename} is larger than {MAX_UPLOAD_BYTES} bytes")
+    try:
+        result = service.import_file(
+            tenant_id, file.filename or "upload", data, account=account, role=role
+        )
+    except InvalidImport as error:
+        raise _invalid(error) from error
+    return ImportOut.model_validate(result)
+
+
+@router.get("/imports/{import_id}", response_model=ImportOut)
+def get_import(tenant_id: TenantId, service: Service, import_id: str) -> ImportOut:
+    try:
+        return ImportOut.model_validate(service.get_import(tenant_id, import_id))
+    except NotFound as error:
+        raise _not_found(error) from error
+
+
+@router.post("/community-runs", status_code=201, response_model=CommunityRunOut)
+def create_community_run(
+    tenant_id: TenantId, service: Service, body: CommunityRunIn | None = None
+) -> CommunityRunOut:
+    requested = body or CommunityRunIn()
+    parameters = CommunityParameters(**requested.model_dump())
+    try:
+        run = service.detect_communities(tenant_id, parameters)
+    except InvalidRequest as error:
+        raise HTTPException(409, str(error)) from error
+    return CommunityRunOut.model_validate(run)
+
+
+@router.get("/community-runs/{run_id}", response_model=CommunityRunOut)
+def get_community_run(tenant_id: TenantId, service: Service, run_id: str) -> CommunityRunOut:
+    try:
+        if run_id == "latest":
+            run_id = service.latest_run_id(tenant_id)
+        return CommunityRunOut.model_validate(service.community_run(tenant_id, run_id))
+    except NotFound as error:
+        raise _not_found(error) from error
+
+
+@router.get("/communities", response_model=list[CommunityOut])
+def list_communities(tenant_id: TenantId, service: Service) -> list[CommunityOut]:
+    """The communities of the latest run, largest first."""
+    try:
+        run = service.community_run(tenant_id, service.latest_run_id(tenant_id))
+    except NotFound as error:
+        raise _not_found(error) from error
+    return [CommunityOut.model_validate(c) for c in run.communities]
+
+
+@router.get("/communities/{community_id}", response_model=CommunityOut)
+def get_community(tenant_id: TenantId, service: Service, community_id: int) -> CommunityOut:
+    try:
+        return CommunityOut.model_validate(service.community(tenant_id, community_id))
+    except NotFound as error:
+        raise _not_found(error) from error
+
+
+@router.get("/communities/{community_id}/members", response_model=CommunityMemberPage)
+def list_community_members(
+    tenant_id: TenantId,
+    service: Service,
+    community_id: int,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> CommunityMemberPage:
+    try:
+        total, rows = service.community_members(tenant_id, community_id, limit, offset)
+    except NotFound as error:
+        raise _not_found(error) from error
+    items = [CommunityMemberOut.model_validate(row) for row in rows]
+    return CommunityMemberPage(total=total, limit=limit, offset=offset, items=items)
+
+
+@router.get("/comparison", response_model=ComparisonOut)
+def compare_influencers(
+    tenant_id: TenantId,
+    service: Service,
+    influencers: Annotated[
+        str, Query(description="Comma-separated handles of 1 to 20 influencers.")
+    ],
+) -> ComparisonOut:
+    handles = [h for h in (part.strip() for part in influencers.split(",")) if h]
+    try:
+        validate_influencer_count(handles)
+        return ComparisonOut.model_validate(service.compare(tenant_id, handles))
+    except InvalidRequest as error:
+        raise _invalid(error) from error
+    except NotFound as error:
+        raise _not_found(error) from error
+
+
+@router.get("/accounts/{handle}/engagement", response_model=EngagementOut)
+def get_engagement(tenant_id: TenantId, service: Service, handle: str) -> EngagementOut:
+    try:
+        return EngagementOut.model_validate(service.engagement(tenant_id, handle))
+    except InvalidRequest as error:
+        raise _invalid(error) from error
+    except NotFound as error:
+        raise _not_found(error) from error
+
+
+@router.get("/people", response_model=list[str])
+def find_people(
+    tenant_id: TenantId,
+    service: Service,
+    q: Annotated[str, Query(min_length=1, max_length=30, description="Start of a handle.")],
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[str]:
+    return service.find_people(tenant_id, q, limit)
+
+
+@router.get("/people/{handle}", response_model=PersonOut)
+def get_person(tenant_id: TenantId, service: Service, handle: str) -> PersonOut:
+    """Everything stored about one person, found by current or earlier handle."""
+    try:
+        return PersonOut.model_validate(service.person(tenant_id, handle))
+    except InvalidRequest as error:
+        raise _invalid(error) from error
+    except NotFound as error:
+        raise _not_found(error) from error
+
+
+@router.get("/people/{handle}/export")
+def export_person(tenant_id: TenantId, service: Service, handle: str) -> JSONResponse:
+    """The same data as a JSON file download, for an access or portability request."""
+    person = get_person(tenant_id, service, handle)
+    return JSONResponse(
+        person.model_dump(mode="json"),
+        headers={"Content-Disposition": f'attachment; filename="{person.handle}.json"'},
+    )
+
+
+@router.delete("/people/{handle}", response_model=ErasureOut)
+def erase_person(tenant_id: TenantId, service: Service, handle: str) -> ErasureOut:
+    """Erase the person's data; later imports skip the person's handles."""
+    try:
+        return ErasureOut.model_validate(service.erase(tenant_id, handle))
+    except InvalidRequest as error:
+        raise _invalid(error) from error
+    except NotFound as error:
+        raise _not_found(error) from error

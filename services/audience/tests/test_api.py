@@ -1,0 +1,213 @@
+"""The audience API with the real e5 encoder, on a small tenant built from uploaded files."""
+
+import io
+import json
+import zipfile
+
+import pytest
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.testclient import TestClient
+
+from services.audience.api import router
+from services.audience.service import AudienceService
+from services.audience.synthetic import meta_json
+from services.audience.text_encoder import E5TextEncoder
+
+
+def tenant_from_header(request: Request) -> str:
+    tenant = request.headers.get("X-Tenant")
+    if not tenant:
+        raise HTTPException(401, "missing X-Tenant")
+    return tenant
+
+
+@pytest.fixture(scope="module")
+def encoder() -> E5TextEncoder:
+    return E5TextEncoder()
+
+
+@pytest.fixture
+def client(engine, encoder):
+    app = FastAPI()
+    app.include_router(router)
+    app.state.authenticator = tenant_from_header
+    app.state.audience = AudienceService(engine, encoder)
+    with TestClient(app) as client:
+        yield client
+
+
+def relationship(handle: str) -> dict:
+    return {
+        "string_list_data": [
+            {
+                "href": f"https://www.instagram.com/{handle}",
+                "value": handle,
+                "timestamp": 1714557600,
+            }
+        ]
+    }
+
+
+SOFA_FANS = [f"sofa_fan_{i}" for i in range(12)]
+GARDEN_FANS = [f"have_fan_{i}" for i in range(12)]
+
+
+def export_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(
+            "connections/followers_and_following/followers_1.json",
+            meta_json([relationship(h) for h in SOFA_FANS + GARDEN_FANS[:4]]),
+        )
+    return buffer.getvalue()
+
+
+def audience_csv() -> bytes:
+    lines = ["influencer,handle,relation,followers_count,text"]
+    lines += [f"hyggehanne,{h},follower,5200," for h in SOFA_FANS]
+    lines += [f"hyggehanne,{h},comment,,Hyggelig sofa med uldplaid" for h in SOFA_FANS]
+    lines += [f"haveliv_henrik,{h},follower,," for h in GARDEN_FANS]
+    lines += [f"haveliv_henrik,{h},comment,,Flotte havemøbler til terrassen" for h in GARDEN_FANS]
+    return "\n".join(lines).encode()
+
+
+def upload(client: TestClient, tenant: str, name: str, data: bytes, **form: str):
+    return client.post(
+        "/v1/audience/imports",
+        headers={"X-Tenant": tenant},
+        files={"file": (name, data)},
+        data=form,
+    )
+
+
+@pytest.fixture
+def tenant(client) -> str:
+    assert upload(client, "t1", "e.zip", export_zip(), account="nordlys_mobler").status_code == 201
+    assert upload(client, "t1", "audiences.csv", audience_csv()).status_code == 201
+    return "t1"
+
+
+def test_import_reports_what_was_stored(client) -> None:
+    response = upload(client, "t1", "e.zip", export_zip(), account="nordlys_mobler")
+
+    assert response.status_code == 201
+    body = response.json()
+    assert body["source"] == "instagram_export"
+    assert body["summary"]["follows_added"] == 16
+    again = client.get(f"/v1/audience/imports/{body['import_id']}", headers={"X-Tenant": "t1"})
+    assert again.json() == body
+    other = client.get(f"/v1/audience/imports/{body['import_id']}", headers={"X-Tenant": "t2"})
+    assert other.status_code == 404
+
+
+def test_unreadable_upload_is_a_clear_422(client) -> None:
+    response = upload(client, "t1", "notes.csv", b"name;age\nx;1\n")
+
+    assert response.status_code == 422
+    assert "lacks the column(s) influencer, handle" in response.json()["detail"]
+
+
+def test_communities_and_comparison(client, tenant) -> None:
+    headers = {"X-Tenant": tenant}
+
+    run = client.post(
+        "/v1/audience/community-runs", headers=headers, json={"seed": 3, "min_community_size": 3}
+    )
+    communities = client.get("/v1/audience/communities", headers=headers).json()
+    comparison = client.get(
+        "/v1/audience/comparison",
+        params={"influencers": "hyggehanne,haveliv_henrik"},
+        headers=headers,
+    ).json()
+
+    assert run.status_code == 201
+    assert run.json()["member_count"] == 24
+    assert [c["size"] for c in communities] == [12, 12]
+    leaning = {c["typical_accounts"][0]["handle"]: c for c in communities}
+    assert set(leaning) == {"hyggehanne", "haveliv_henrik"}
+    assert "sofa" in leaning["hyggehanne"]["keywords"]
+    assert comparison["unique_reach"] == 24
+    assert comparison["brand_audience"] == 16
+    henrik = next(i for i in comparison["influencers"] if i["handle"] == "haveliv_henrik")
+    garden = leaning["haveliv_henrik"]["number"]
+    reach = next(r for r in henrik["communities"] if r["community_number"] == garden)
+    assert reach["share"] == 1.0
+    assert reach["brand_penetration"] == pytest.approx(4 / 12)
+    assert henrik["new_reach"] == 8
+    members = client.get(
+        f"/v1/audience/communities/{communities[0]['id']}/members",
+        headers=headers,
+        params={"limit": 5},
+    ).json()
+    assert members["total"] == 12
+    assert len(members["items"]) == 5
+    assert 0.0 <= members["items"][0]["confidence"] <= 1.0
+
+
+def test_another_tenants_community_is_not_found(client, tenant) -> None:
+    client.post(
+        "/v1/audience/community-runs", headers={"X-Tenant": tenant}, json={"min_community_size": 3}
+    )
+    community_id = client.get("/v1/audience/communities", headers={"X-Tenant": tenant}).json()[0][
+        "id"
+    ]
+
+    response = client.get(f"/v1/audience/communities/{community_id}", headers={"X-Tenant": "t2"})
+
+    assert response.status_code == 404
+    assert client.get("/v1/audience/communities", headers={"X-Tenant": "t2"}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("influencers", "status", "detail"),
+    [
+        ("", 422, "give 1 to 20 influencers, not 0"),
+        ("hyggehanne,hyggehanne", 422, "hyggehanne is given twice"),
+        ("not a handle!", 422, "is not a valid Instagram handle"),
+        ("ukendt_profil", 404, "account ukendt_profil not found"),
+        ("nordlys_mobler", 422, "is the tenant's own brand account"),
+    ],
+)
+def test_bad_comparison_requests(client, tenant, influencers, status, detail) -> None:
+    response = client.get(
+        "/v1/audience/comparison",
+        params={"influencers": influencers},
+        headers={"X-Tenant": tenant},
+    )
+
+    assert response.status_code == status
+    assert detail in response.json()["detail"]
+
+
+def test_person_can_be_found_exported_and_erased(client, tenant) -> None:
+    headers = {"X-Tenant": tenant}
+
+    found = client.get("/v1/audience/people", params={"q": "sofa_fan_1"}, headers=headers)
+    export = client.get("/v1/audience/people/sofa_fan_1/export", headers=headers)
+    hidden = client.get("/v1/audience/people/sofa_fan_1", headers={"X-Tenant": "t2"})
+    erased = client.delete("/v1/audience/people/sofa_fan_1", headers=headers)
+    after = client.get("/v1/audience/people/sofa_fan_1", headers=headers)
+    reimport = upload(client, tenant, "e.zip", export_zip(), account="nordlys_mobler").json()
+
+    assert found.json() == ["sofa_fan_1", "sofa_fan_10", "sofa_fan_11"]
+    assert export.headers["content-disposition"] == 'attachment; filename="sofa_fan_1.json"'
+    data = json.loads(export.content)
+    assert {f["account"] for f in data["follows"]} == {"nordlys_mobler", "hyggehanne"}
+    assert [e["text"] for e in data["engagements"]] == ["Hyggelig sofa med uldplaid"]
+    assert hidden.status_code == 404
+    assert erased.json()["follows"] == 2
+    assert erased.json()["engagements"] == 1
+    assert after.status_code == 404
+    assert reimport["summary"]["skipped_erased"] == 1
+
+
+def test_engagement_of_an_influencer(client, tenant) -> None:
+    response = client.get(
+        "/v1/audience/accounts/hyggehanne/engagement", headers={"X-Tenant": tenant}
+    )
+
+    body = response.json()
+    assert body["followers"] == 5200
+    assert body["engaged_accounts"] == 12
+    assert body["mean_likes"] is None
+    assert body["engagement_rate"] is None
