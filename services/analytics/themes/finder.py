@@ -53,7 +53,8 @@ def find_themes(
     themes = []
     for theme_id in sorted(keywords):
         members = np.flatnonzero(clustering.labels == theme_id)
-        order = np.argsort(-clustering.similarity[members], kind="stable")[:typical_count]
+        order = np.argsort(-clustering.similarity[members], kind="stable")
+        typical = _distinct_texts(texts, members[order], typical_count)
         words = keywords[theme_id]
         themes.append(
             ThemeSummary(
@@ -61,7 +62,7 @@ def find_themes(
                 label=", ".join(words[:3]) if words else f"theme {theme_id + 1}",
                 keywords=words,
                 size=len(members),
-                typical=[int(members[index]) for index in order],
+                typical=typical,
             )
         )
     logger.info(
@@ -70,3 +71,16 @@ def find_themes(
         time.perf_counter() - started,
     )
     return ThemeResult(themes=themes, labels=clustering.labels, similarity=clustering.similarity)
+
+
+def _distinct_texts(texts: Sequence[str], ranked: np.ndarray, count: int) -> list[int]:
+    """Return the first ``count`` indexes of ``ranked`` whose texts differ from each other."""
+    chosen: list[int] = []
+    seen: set[str] = set()
+    for index in ranked.tolist():
+        if texts[index] not in seen:
+            seen.add(texts[index])
+            chosen.append(index)
+            if len(chosen) == count:
+                break
+    return chosen
