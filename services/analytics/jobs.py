@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 
 class JobContext:
-    """What a running job sees: its ids and a way to report progress."""
+    """The view a running job has of itself: its ids and a way to report progress."""
 
     def __init__(self, engine: Engine, job_id: str, tenant_id: str, min_interval_s: float = 0.5):
         self.engine = engine
@@ -98,7 +98,9 @@ class JobRunner(abc.ABC):
     def close(self) -> None: ...
 
     def run(self, job: Job, function: JobFunction) -> None:
-        """Run one job to its end and record the outcome; never raises."""
+        """Run one job to its end and record the outcome.
+
+        An exception from the job becomes the job's error and is not raised again."""
         self._set(job.job_id, status=JobStatus.RUNNING, started_at=utcnow())
         started = time.perf_counter()
         try:

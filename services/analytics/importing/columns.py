@@ -1,4 +1,4 @@
-"""Which column of an export contains which field, from Danish or English header names.
+"""Column mapping: the field each column of an export contains, from Danish or English headers.
 
 A tenant can save its own mapping (header name -> field) per kind of file; saved entries win
 over the built-in synonyms, and headers that match nothing are ignored.

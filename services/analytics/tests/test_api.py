@@ -189,9 +189,9 @@ def test_theme_job_without_events_fails_with_reason(client: TestClient) -> None:
 
 
 def test_other_tenant_sees_no_job_or_member(client: TestClient) -> None:
-    import_all(client)
     job_id = client.post("/v1/analytics/themes/runs").json()["job_id"]
     wait_for_job(client, job_id)
+    import_all(client)
     member_id = client.get("/v1/analytics/members?q=mette").json()["members"][0]["member_id"]
     other = {"X-Tenant": "tenant-b"}
 

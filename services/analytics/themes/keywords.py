@@ -33,8 +33,8 @@ def class_keywords(
 ) -> dict[int, list[str]]:
     """Return theme id -> its most distinctive words; label -1 (outliers) gets none.
 
-    ``min_count`` drops words seen fewer times in all texts; by default 2 from 50 texts on,
-    since in a handful of texts most words occur once.
+    ``min_count`` drops words seen fewer times in all texts. It is 2 by default from 50 texts
+    on, because in a handful of texts most words occur once.
     """
     if min_count is None:
         min_count = 2 if len(texts) >= 50 else 1
