@@ -32,14 +32,43 @@ class StorageSettings(BaseModel):
 
 
 class BusSettings(BaseModel):
-    backend: Literal["memory"] = Field(
-        default="memory", description="Message bus: the in-process bus of the embedded mode."
+    backend: Literal["memory", "kafka"] = Field(
+        default="memory",
+        description="Message bus: memory (in process, the embedded mode) or kafka (a broker).",
     )
     max_attempts: int = Field(
         default=3, ge=1, description="Handling attempts per record before it is dead-lettered."
     )
     retry_backoff_s: float = Field(
         default=0.2, ge=0, description="Seconds before the first retry; doubles per attempt."
+    )
+    bootstrap_servers: str = Field(
+        default="127.0.0.1:9092", description="Kafka brokers as comma-separated host:port pairs."
+    )
+    client_id: str = Field(
+        default="datafantasi",
+        description="Prefix of the Kafka client ids, which the broker's logs and quotas show.",
+    )
+    max_message_bytes: int = Field(
+        default=1_048_576,
+        gt=0,
+        description="Maximum size of a Kafka record batch, in bytes. A bigger record raises an "
+        "error to its publisher. The local broker's message.max.bytes is set from it.",
+    )
+    poll_timeout_s: float = Field(
+        default=0.5, gt=0, description="Maximum wait of one Kafka poll, in seconds."
+    )
+    session_timeout_s: float = Field(
+        default=45.0,
+        gt=0,
+        description="Seconds without a heartbeat before Kafka moves a consumer's partitions "
+        "to the rest of its group.",
+    )
+    max_poll_interval_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="Maximum time for handling one batch, in seconds. A slower consumer leaves "
+        "its group and the batch is delivered again.",
     )
 
 
