@@ -205,9 +205,6 @@ def main(argv: list[str] | None = None) -> int:
         "--delete-data", action="store_true", help="with down: also delete the folder"
     )
     arguments = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    # kafka-python logs every refused connection while the broker starts.
-    logging.getLogger("kafka").setLevel(logging.CRITICAL)
 
     cluster = load_cluster(arguments.dir.resolve())
     if arguments.command == "up":
@@ -225,4 +222,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    # kafka-python logs every refused connection while the broker starts.
+    logging.getLogger("kafka").setLevel(logging.CRITICAL)
     sys.exit(main())
