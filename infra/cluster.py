@@ -208,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
 
     folder = arguments.dir.resolve()
     if arguments.command != "up" and not (folder / "cluster.json").exists():
-        print(f"no cluster in {folder}; start one with: infra/cluster up")
+        print(f"no cluster in {folder}. Start one with: infra/cluster up")
         return 0 if arguments.command == "down" else 3
     cluster = load_cluster(folder)
     if arguments.command == "up":
