@@ -110,18 +110,33 @@ def test_same_photo_in_two_tenants_is_two_assets(stack_client: StackClient) -> N
     tenant_a = stack_client.create_tenant("tenant-a")
     tenant_b = stack_client.create_tenant("tenant-b")
     photo = [("same.jpg", photo_bytes((90, 90, 200)))]
-    stack_client.upload(tenant_a, photo)
-    stack_client.upload(tenant_b, photo)
+    ids_a = {item["asset_id"] for item in stack_client.upload(tenant_a, photo)["items"]}
+    ids_b = {item["asset_id"] for item in stack_client.upload(tenant_b, photo)["items"]}
     stack_client.settle()
+    assert ids_a == ids_b
     assert _statuses(stack_client, tenant_a) == {"same.jpg": "indexed"}
     assert _statuses(stack_client, tenant_b) == {"same.jpg": "indexed"}
-    stack_client.http.delete(
-        f"/v1/assets/{stack_client.upload(tenant_a, photo)['items'][0]['asset_id']}",
-        headers=tenant_a,
-    )
+
+
+def test_deleting_a_photo_reaches_every_store(stack_client: StackClient) -> None:
+    tenant_a = stack_client.create_tenant("tenant-a")
+    tenant_b = stack_client.create_tenant("tenant-b")
+    photo = [("same.jpg", photo_bytes((90, 90, 200)))]
+    asset_id = stack_client.upload(tenant_a, photo)["items"][0]["asset_id"]
+    stack_client.upload(tenant_b, photo)
     stack_client.settle()
+
+    deleted = stack_client.http.delete(f"/v1/assets/{asset_id}", headers=tenant_a)
+    assert deleted.status_code == 204
+    stack_client.settle()
+
+    assert stack_client.http.get(f"/v1/assets/{asset_id}", headers=tenant_a).status_code == 404
+    hits_a = stack_client.http.get("/v1/search", params={"q": "x"}, headers=tenant_a).json()
+    assert hits_a["hits"] == []
+    stack = stack_client.stack
+    assert not any(stack.objects.root.joinpath("tenant-a").rglob(f"{asset_id}*"))
     hits_b = stack_client.http.get("/v1/search", params={"q": "x"}, headers=tenant_b).json()
-    assert len(hits_b["hits"]) == 1
+    assert [hit["asset_id"] for hit in hits_b["hits"]] == [asset_id]
 
 
 def test_missing_weights_give_a_clear_refusal(

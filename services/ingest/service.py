@@ -36,9 +36,9 @@ from services.ingest.schemas import (
 )
 from services.ingest.status import StatusConsumers
 from shared.bus.base import MessageBus
-from shared.bus.topics import ASSET_INGESTED, CONTRACT_VERSION
+from shared.bus.topics import ASSET_DELETED, ASSET_INGESTED, CONTRACT_VERSION
 from shared.consumer import RetryPolicy
-from shared.contracts.v1.assets_pb2 import AssetIngested, AssetMetadata
+from shared.contracts.v1.assets_pb2 import AssetDeleted, AssetIngested, AssetMetadata
 from shared.db import session_scope
 from shared.settings import Settings
 from shared.storage import ObjectStore, object_key
@@ -212,12 +212,19 @@ class IngestService:
         return self._read_object(tenant_id, asset_id, ORIGINALS, "original")
 
     def delete_asset(self, tenant_id: str, asset_id: str) -> None:
-        """Delete the asset's row, original and thumbnail; its vector is the search service's."""
+        """Delete the asset's row, original and thumbnail, and tell search to drop its vector.
+
+        NOTE: a photo deleted while its AssetEmbedded record is still in flight can be indexed
+        after the AssetDeleted record is handled, because the two topics are not ordered
+        against each other; deleting it again removes that vector.
+        """
         with session_scope(self._engine) as session:
             session.delete(_find_asset(session, tenant_id, asset_id))
             session.commit()
         for kind in (ORIGINALS, THUMBNAILS):
             self._objects.delete(object_key(tenant_id, kind, asset_id))
+        deleted = AssetDeleted(version=CONTRACT_VERSION, tenant_id=tenant_id, asset_id=asset_id)
+        self._bus.publish(ASSET_DELETED.name, tenant_id, deleted.SerializeToString())
         log.info("deleted asset %s of tenant %s", asset_id, tenant_id)
 
     def delete_tenant(self, tenant_id: str) -> int:
