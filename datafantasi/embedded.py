@@ -13,6 +13,11 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+
+from services.analytics.api import router as analytics_router
+from services.analytics.service import AnalyticsService
+from services.api.app import create_app
+from services.api.tenants import TenantDirectory
 from services.embedding.api import router as embedding_router
 from services.embedding.service import EmbeddingService
 from services.ingest.api import router as ingest_router
@@ -20,9 +25,6 @@ from services.ingest.service import IngestService
 from services.search.api import router as search_router
 from services.search.service import SearchService
 from services.search.store import open_vector_store
-
-from services.api.app import create_app
-from services.api.tenants import TenantDirectory
 from shared.bus.memory import InProcessBus
 from shared.db import create_tables, make_engine
 from shared.settings import Settings
@@ -58,6 +60,7 @@ class EmbeddedStack:
         self.vectors = open_vector_store(settings)
         self.search = SearchService(settings, self.bus, self.vectors, self.embedding)
         self.ingest = IngestService(settings, self.engine, self.bus, self.objects)
+        self.analytics = AnalyticsService(settings.analytics, self.engine)
         self._started = False
 
     def start(self) -> None:
@@ -69,6 +72,7 @@ class EmbeddedStack:
         self.ingest.subscribe()
         self.bus.start()
         self.ingest.resume()
+        self.analytics.start()
         self._started = True
         model_state = self.embedding.unavailable_reason or "ready"
         log.info(
@@ -80,6 +84,7 @@ class EmbeddedStack:
         if not self._started:
             return
         self.bus.stop()
+        self.analytics.close()
         self.search.close()
         self.engine.dispose()
         self._started = False
@@ -100,7 +105,7 @@ class EmbeddedStack:
         app = create_app(
             directory=self.tenants,
             admin_token=admin_token(self.settings),
-            routers=[ingest_router, search_router, embedding_router],
+            routers=[ingest_router, search_router, embedding_router, analytics_router],
             health_checks={
                 "embedding": self.embedding.health,
                 "bus": lambda: {"ready": True, "lag": sum(self.bus.lag().values())},
@@ -110,5 +115,6 @@ class EmbeddedStack:
         app.state.ingest = self.ingest
         app.state.search = self.search
         app.state.embedding = self.embedding
+        app.state.analytics = self.analytics
         app.state.stack = self
         return app

@@ -21,7 +21,8 @@ def _rows(model: type[BaseModel], path: str) -> list[tuple[str, str, str]]:
             continue
         default = field.default
         shown = "" if default is None else str(default)
-        rows.append((f"{path}{name.upper()}", f"`{shown}`" if shown else "", field.description or ""))
+        cell = f"`{shown}`" if shown else ""
+        rows.append((f"{path}{name.upper()}", cell, field.description or ""))
     return rows
 
 
