@@ -218,7 +218,9 @@ def search(
     if as_json:
         console.print_json(json.dumps(page))
     else:
-        print_hits(f"photos for {text!r} (model {page.get('model', '?')})", page)
+        model = page.get("model", "?")
+        label = " [TEST MODEL, random weights]" if model.startswith("test-") else ""
+        print_hits(f"photos for {text!r} (model {model}){label}", page)
 
 
 @app.command()

@@ -28,8 +28,11 @@ class TenantExists(ValueError):
     pass
 
 
+_DANISH_LETTERS = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "é": "e", "ü": "u"})
+
+
 def slugify(name: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:48]
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower().translate(_DANISH_LETTERS)).strip("-")[:48]
     return slug or "tenant"
 
 

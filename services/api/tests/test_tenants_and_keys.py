@@ -102,3 +102,11 @@ def test_revoking_another_tenants_key_answers_404(client: TestClient) -> None:
     response = client.delete(f"/v1/keys/{key_id_b}", headers={"X-API-Key": key_a})
     assert response.status_code == 404
     assert client.get("/v1/whoami", headers={"X-API-Key": key_b}).status_code == 200
+
+
+def test_tenant_id_from_a_danish_name_spells_out_the_letters(client: TestClient) -> None:
+    response = client.post(
+        "/v1/admin/tenants", json={"name": "Stålbyg Ærø"}, headers={"X-Admin-Token": ADMIN}
+    )
+    assert response.status_code == 201
+    assert response.json()["tenant_id"].startswith("staalbyg-aeroe-")
