@@ -1,7 +1,7 @@
 """HTTP resources of the audience service for the web frontend, under /v1/audience.
 
-Every route takes the tenant from TenantId; another tenant's object answers 404 as if it did
-not exist. Bad input answers 422 (or 413 for an upload that is too large) with a sentence
+Every route takes the tenant from TenantId, and another tenant's object returns 404 as if it
+did not exist. Bad input returns 422 (or 413 for an upload that is too large) with a sentence
 that names the problem.
 """
 
@@ -110,7 +110,7 @@ def get_community_run(tenant_id: TenantId, service: Service, run_id: str) -> Com
 
 @router.get("/communities", response_model=list[CommunityOut])
 def list_communities(tenant_id: TenantId, service: Service) -> list[CommunityOut]:
-    """The communities of the latest run, largest first."""
+    """Return the communities of the latest run, largest first."""
     try:
         run = service.community_run(tenant_id, service.latest_run_id(tenant_id))
     except NotFound as error:
@@ -182,7 +182,7 @@ def find_people(
 
 @router.get("/people/{handle}", response_model=PersonOut)
 def get_person(tenant_id: TenantId, service: Service, handle: str) -> PersonOut:
-    """Everything stored about one person, found by current or earlier handle."""
+    """Return everything stored about one person, found by current or earlier handle."""
     try:
         return PersonOut.model_validate(service.person(tenant_id, handle))
     except InvalidRequest as error:
@@ -193,7 +193,7 @@ def get_person(tenant_id: TenantId, service: Service, handle: str) -> PersonOut:
 
 @router.get("/people/{handle}/export")
 def export_person(tenant_id: TenantId, service: Service, handle: str) -> JSONResponse:
-    """The same data as a JSON file download, for an access or portability request."""
+    """Return the same data as a JSON file download, for an access or portability request."""
     person = get_person(tenant_id, service, handle)
     return JSONResponse(
         person.model_dump(mode="json"),

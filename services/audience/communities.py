@@ -4,29 +4,32 @@ Each member's feature vector joins two unit-length parts: the link part (the TF-
 followed accounts and engaged posts, reduced by a truncated SVD) and the text part (see
 graph.py), weighted so that the cosine of two members is
 ``text_weight * text cosine + (1 - text_weight) * link cosine``. A member with only one part
-uses that part alone; a member with neither (someone who only follows the brand) has no signal
-and is left unassigned.
+uses that part alone. A member with neither (someone who only follows the brand) has no signal
+and is left unassigned. The joined vectors are projected onto their top principal components.
 
-The k nearest neighbours of every member, joined by their cosine similarity, form the graph;
-the Leiden algorithm (leidenalg, RB configuration model) partitions it. Modularity splits large
-uniform groups of a kNN graph into pieces, so communities whose centroids are nearly parallel
-(cosine above ``merge_similarity``) are merged afterwards, and communities smaller than
-``min_community_size`` are dissolved into the community their members are most linked to.
+The k nearest neighbours of every member, joined by their cosine similarity, form the graph,
+and the Leiden algorithm (igraph's community_leiden, maximising modularity) partitions it.
+Modularity splits large uniform groups of a kNN graph into pieces, so communities whose text
+centroids are nearly parallel (cosine above ``merge_similarity``) are merged afterwards.
+Communities smaller than the minimum size join the community their members link to most.
 
-Confidence of an assignment: the share of the member's neighbour weight that lies in its own
-community. 1.0 means every neighbour is in the same community; the runner-up is the community
-holding most of the rest. The seed fixes the SVD, the neighbour index and Leiden, so one seed
-on the same data gives the same communities.
+Confidence of an assignment: the member's cosine similarity to its community's centroid, as a
+share of its positive similarities to all centroids. 1.0 means the member resembles no other
+community; a member halfway between two communities gets about 0.5, and the runner-up is the
+other community it resembles most.
+
+The seed fixes the SVD, the neighbour index and Leiden, so one seed on the same data gives the
+same communities.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import time
 from dataclasses import asdict, dataclass, field
 
 import igraph
-import leidenalg
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import svds
@@ -44,8 +47,12 @@ class CommunityParameters:
     neighbours: int = 30
     resolution: float = 1.0
     link_dimensions: int = 64
+    # The neighbour search runs on this many principal components of the joined features.
+    dimensions: int = 32
     merge_similarity: float = 0.7
     min_community_size: int = 10
+    # Communities under 1% of the members are too small to act on; they join their neighbours.
+    min_community_share: float = 0.01
 
     def as_dict(self) -> dict[str, float | int]:
         return asdict(self)
@@ -76,7 +83,21 @@ def member_features(graph: AudienceGraph, parameters: CommunityParameters) -> np
     text_scale = np.where(has_links, np.sqrt(parameters.text_weight), 1.0)
     link_scale = np.where(has_text, np.sqrt(1.0 - parameters.text_weight), 1.0)
     joined = np.hstack([text * text_scale[:, None], links * link_scale[:, None]])
-    return joined.astype(np.float32)
+    return _principal_components(joined, parameters.dimensions)
+
+
+def _principal_components(features: np.ndarray, dimensions: int) -> np.ndarray:
+    """Project the rows with signal onto their top principal components, at unit length."""
+    active = np.linalg.norm(features, axis=1) > 0
+    if active.sum() <= dimensions or features.shape[1] <= dimensions:
+        return features.astype(np.float32)
+    centred = features[active] - features[active].mean(axis=0)
+    _, vectors = np.linalg.eigh(centred.T @ centred)
+    projected = centred @ vectors[:, ::-1][:, :dimensions]
+    norms = np.linalg.norm(projected, axis=1, keepdims=True)
+    result = np.zeros((len(features), dimensions), dtype=np.float32)
+    result[active] = projected / np.maximum(norms, 1e-12)
+    return result
 
 
 def _reduced_links(features: sp.csr_matrix, dimensions: int, seed: int) -> np.ndarray:
@@ -99,6 +120,11 @@ def find_communities(
     features = member_features(graph, parameters)
     active = np.flatnonzero(np.linalg.norm(features, axis=1) > 0)
     timings["features_s"] = time.perf_counter() - started
+    if len(active) == 0:
+        nobody = np.zeros(graph.size)
+        return CommunityPartition(
+            np.full(graph.size, -1), nobody, np.full(graph.size, -1), nobody, features, timings
+        )
 
     started = time.perf_counter()
     indices, similarities = nearest_neighbours(
@@ -111,9 +137,11 @@ def find_communities(
     labels = _renumber_by_size(_leiden(weights, parameters))
     merge_basis = _merge_basis(graph.text_vectors[active], features[active])
     labels = _merge_parallel(labels, merge_basis, parameters.merge_similarity)
-    labels = _dissolve_small(labels, weights, parameters.min_community_size)
-    labels = _renumber_by_size(labels)
-    confidence, runner_up, runner_share = _confidence(labels, weights)
+    min_size = max(
+        parameters.min_community_size, int(np.ceil(parameters.min_community_share * len(active)))
+    )
+    labels = _renumber_by_size(_dissolve_small(labels, weights, min_size))
+    confidence, runner_up, runner_share = _confidence(labels, features[active])
     timings["leiden_s"] = time.perf_counter() - started
 
     n = graph.size
@@ -154,19 +182,19 @@ def _neighbour_graph(indices: np.ndarray, similarities: np.ndarray) -> sp.csr_ma
 
 def _leiden(weights: sp.csr_matrix, parameters: CommunityParameters) -> np.ndarray:
     upper = sp.triu(weights, k=1).tocoo()
-    graph = igraph.Graph(
-        n=weights.shape[0], edges=list(zip(upper.row.tolist(), upper.col.tolist(), strict=True))
-    )
-    graph.es["weight"] = upper.data.tolist()
-    partition = leidenalg.find_partition(
-        graph,
-        leidenalg.RBConfigurationVertexPartition,
-        weights="weight",
-        resolution_parameter=parameters.resolution,
-        seed=parameters.seed,
-        n_iterations=-1,
-    )
-    return np.array(partition.membership, dtype=np.int64)
+    graph = igraph.Graph(n=weights.shape[0], edges=np.column_stack([upper.row, upper.col]))
+    # igraph draws from one process-wide generator; a seeded one makes the run repeatable.
+    igraph.set_random_number_generator(random.Random(parameters.seed))
+    try:
+        clustering = graph.community_leiden(
+            objective_function="modularity",
+            weights=upper.data,
+            resolution=parameters.resolution,
+            n_iterations=-1,
+        )
+    finally:
+        igraph.set_random_number_generator(random)
+    return np.array(clustering.membership, dtype=np.int64)
 
 
 def _merge_basis(text: np.ndarray, features: np.ndarray) -> np.ndarray:
@@ -243,21 +271,26 @@ def _renumber_by_size(labels: np.ndarray) -> np.ndarray:
 
 
 def _confidence(
-    labels: np.ndarray, weights: sp.csr_matrix
+    labels: np.ndarray, features: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return each member's similarity share of its own community, and the runner-up's."""
     count = int(labels.max()) + 1
-    membership = sp.csr_matrix(
-        (np.ones(len(labels)), (np.arange(len(labels)), labels)), shape=(len(labels), count)
-    )
-    per_community = (weights @ membership).toarray()
-    totals = per_community.sum(axis=1)
-    own = per_community[np.arange(len(labels)), labels]
-    confidence = np.divide(own, totals, out=np.ones_like(own), where=totals > 0)
-    per_community[np.arange(len(labels)), labels] = -1.0
-    runner_up = per_community.argmax(axis=1)
-    runner_weight = per_community[np.arange(len(labels)), runner_up]
+    sums = np.zeros((count, features.shape[1]), dtype=np.float64)
+    np.add.at(sums, labels, features)
+    centroids = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+    similarity = np.clip(features @ centroids.T, 0.0, None)
+    totals = similarity.sum(axis=1)
+    rows = np.arange(len(labels))
+    own = similarity[rows, labels]
+    confidence = np.divide(own, totals, out=np.zeros_like(own), where=totals > 0)
+    similarity[rows, labels] = -1.0
+    runner_up = similarity.argmax(axis=1) if count > 1 else np.full(len(labels), -1)
+    runner_similarity = similarity[rows, runner_up] if count > 1 else np.zeros(len(labels))
     runner_share = np.divide(
-        runner_weight, totals, out=np.zeros_like(own), where=(totals > 0) & (runner_weight > 0)
+        runner_similarity,
+        totals,
+        out=np.zeros_like(own),
+        where=(totals > 0) & (runner_similarity > 0),
     )
-    runner_up = np.where(runner_weight > 0, runner_up, -1)
+    runner_up = np.where(runner_similarity > 0, runner_up, -1)
     return confidence, runner_up, runner_share

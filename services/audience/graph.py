@@ -6,7 +6,7 @@ Each member gets three rows of features:
 - links: a sparse row over anchors (followed accounts other than the brand, and engaged
   posts). Weights are 1 for a follow or like and 2 for a comment, and engaging with a post also
   links to its owner at half weight. TF-IDF then weights each anchor by how few members share
-  it, so an anchor that most members share says little about interests.
+  it, so an anchor that most members share carries little information about interests.
 - text: the e5 vector of the member's own comments plus the vectors of the anchors, weighted
   by the TF-IDF row (an account's vector is the mean of its bio and its captions).
 - terms: counts of words and hashtags in the member's comments and in the hashtags of the
@@ -155,7 +155,7 @@ def _link_triplets(
     An anchor key is 2 * account id for an account and 2 * post id + 1 for a post.
     """
     # Following the brand places a member in the brand's audience, which the comparison
-    # measures; it says nothing about interests, so the brand's accounts are no anchors.
+    # measures. It indicates no interest, so the brand's accounts are no anchors.
     # Engaging with a brand post still links to the post.
     brands = data.account_ids[np.array([r == AccountRole.BRAND for r in data.roles], dtype=bool)]
     excluded = np.union1d(members, brands)

@@ -1,7 +1,8 @@
 """k nearest neighbours by cosine similarity, exact for small audiences, approximate beyond.
 
-The approximate search is an inverted-file index: k-means cells, and each cell's points search
-the points of the ``probes`` cells whose centres are nearest to their own cell's centre. All
+The approximate search is an inverted-file index: 2 * sqrt(n) k-means cells, and each cell's
+points search the points of the ``probes`` cells whose centres are nearest to their own cell's
+centre. All
 randomness comes from the seed, so the result is the same on every run.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-EXACT_LIMIT = 20_000
+EXACT_LIMIT = 5_000
 _BLOCK = 1024
 
 
@@ -35,20 +36,23 @@ def _search(
     vectors: np.ndarray, queries: np.ndarray, candidates: np.ndarray, k: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact top-k of ``queries`` among ``candidates`` (both index arrays into ``vectors``)."""
+    candidates = np.sort(candidates)
     indices = np.full((len(queries), k), -1, dtype=np.int64)
     similarities = np.zeros((len(queries), k), dtype=np.float32)
     pool = vectors[candidates]
     take = min(k, len(candidates) - 1)
+    if take <= 0:
+        return indices, similarities
     for start in range(0, len(queries), _BLOCK):
         block = queries[start : start + _BLOCK]
         scores = vectors[block] @ pool.T
         # A point is never its own neighbour.
-        self_hits = block[:, np.newaxis] == candidates[np.newaxis, :]
-        scores[self_hits] = -np.inf
-        if take <= 0:
-            continue
-        top = np.argpartition(-scores, take - 1, axis=1)[:, :take]
+        positions = np.searchsorted(candidates, block).clip(max=len(candidates) - 1)
+        is_self = candidates[positions] == block
+        scores[np.flatnonzero(is_self), positions[is_self]] = -np.inf
+        top = np.argpartition(scores, scores.shape[1] - take, axis=1)[:, -take:]
         top_scores = np.take_along_axis(scores, top, axis=1)
+        # Highest first; ties go to the lower candidate, so the result does not vary.
         order = np.lexsort((top, -top_scores), axis=1)
         top = np.take_along_axis(top, order, axis=1)
         indices[start : start + len(block), :take] = candidates[top]
@@ -60,7 +64,7 @@ def _inverted_file_search(
     vectors: np.ndarray, k: int, *, seed: int, probes: int
 ) -> tuple[np.ndarray, np.ndarray]:
     n = len(vectors)
-    cell_count = max(2, int(np.sqrt(n)))
+    cell_count = max(2, int(2 * np.sqrt(n)))
     centres = _kmeans(vectors, cell_count, seed=seed)
     cells = _assign(vectors, centres)
     members = [np.flatnonzero(cells == cell) for cell in range(cell_count)]

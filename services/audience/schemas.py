@@ -43,6 +43,9 @@ class CommunityRunIn(BaseModel):
         default=1.0, gt=0.0, le=10.0, description="Leiden resolution; higher gives more."
     )
     min_community_size: int = Field(default=10, ge=1, le=100_000)
+    min_community_share: float = Field(
+        default=0.01, ge=0.0, le=0.5, description="Smaller communities join their neighbours."
+    )
 
 
 class TypicalAccountOut(BaseModel):
@@ -76,7 +79,8 @@ class CommunityRunOut(_FromAttributes):
 class CommunityMemberOut(BaseModel):
     handle: str
     confidence: float = Field(
-        description="Share of the member's neighbour weight inside its community (0-1)."
+        description="Similarity to its community's centre as a share of the similarities to "
+        "all community centres (0-1)."
     )
     runner_up_id: int | None = Field(description="Community holding most of the rest.")
     runner_up_label: str | None

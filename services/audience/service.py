@@ -53,7 +53,7 @@ class NotFound(LookupError):
 
 
 class InvalidRequest(ValueError):
-    """A request that names valid objects but cannot be answered; the message says why."""
+    """A request that names valid objects but cannot be served; the message gives the reason."""
 
 
 @dataclass(frozen=True)
@@ -157,8 +157,8 @@ class AudienceService:
     ) -> CommunityRunResult:
         """Find the tenant's communities now and store them as a new run.
 
-        NOTE: this runs in the request; a large audience (100,000 members) takes minutes on two
-        cores, which belongs in a background job once the service has a job queue.
+        NOTE: this runs inside the request. A large audience (100,000 members) takes minutes on
+        two cores, so it belongs in a background job once the service has a job queue.
         """
         data = load_audience(self.engine, tenant_id)
         cached = CachedEncoder(self.engine, tenant_id, self.encoder)
@@ -319,11 +319,13 @@ class AudienceService:
 
     def compare(self, tenant_id: str, handles: list[str]) -> Comparison:
         """Compare influencers by handle; raises InvalidRequest or NotFound for bad handles."""
-        wanted = _valid_handles(handles)
+        requested = _valid_handles(handles)
         data = load_audience(self.engine, tenant_id)
         ids = dict(zip(data.handles, data.account_ids.tolist(), strict=True))
         with self.engine.connect() as connection:
-            influencer_ids = [self._account_id(connection, tenant_id, handle) for handle in wanted]
+            influencer_ids = [
+                self._account_id(connection, tenant_id, handle) for handle in requested
+            ]
         brand_ids = [
             int(account)
             for account, role in zip(data.account_ids, data.roles, strict=True)
@@ -331,7 +333,7 @@ class AudienceService:
         ]
         overlap = set(influencer_ids) & set(brand_ids)
         if overlap:
-            names = ", ".join(h for h in wanted if ids.get(h) in overlap)
+            names = ", ".join(h for h in requested if ids.get(h) in overlap)
             raise InvalidRequest(f"{names} is the tenant's own brand account, not an influencer")
         try:
             assignments = self.assignments(tenant_id, self.latest_run_id(tenant_id))
@@ -349,9 +351,9 @@ class AudienceService:
             raise NotFound(str(error)) from error
 
     def engagement(self, tenant_id: str, handle: str) -> EngagementMetrics:
-        wanted = _valid_handles([handle])[0]
+        requested = _valid_handles([handle])[0]
         with self.engine.connect() as connection:
-            account_id = self._account_id(connection, tenant_id, wanted)
+            account_id = self._account_id(connection, tenant_id, requested)
         data: AudienceData = load_audience(self.engine, tenant_id)
         return engagement_metrics(data, account_id)
 

@@ -2,8 +2,8 @@
 
 An account is found by its Instagram id first (stable through a change of handle), then by its
 handle or an earlier handle. When a source shows a known id under a new handle, the account is
-renamed and the old handle kept as an alias; an account that was known only by the new handle
-(from a follower list, which has no ids) is merged into it, so one person is counted once.
+renamed and the old handle is kept as an alias. An account that was known only by the new
+handle (from a follower list, which has no ids) is merged into it, so one person counts once.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from services.audience.importing.records import (
     AccountRecord,
     AccountRole,
     ImportBatch,
+    PostRecord,
     hashtags_of,
 )
 from services.audience.models import (
@@ -220,8 +221,8 @@ def _match_account(
     holder = accounts.by_handle.get(record.handle)
     if holder is not None and holder != account_id:
         if accounts.platform_id_of.get(holder) not in (None, record.platform_id):
-            # NOTE: the handle now belongs to another Instagram id; which account renamed to
-            # what is not known from this batch, so the match stays with the platform id.
+            # NOTE: the handle now belongs to another Instagram id. The batch does not show which
+            # account renamed to what, so the match stays with the platform id.
             summary.warnings.append(
                 f"{record.handle} is held by two Instagram ids; the accounts are kept apart."
             )
@@ -358,14 +359,30 @@ def _insert_accounts(
                 accounts.by_platform_id[row.platform_id] = row.id
 
 
-def _store_posts(
-    connection: Connection,
-    tenant_id: str,
-    batch: ImportBatch,
-    accounts: _Accounts,
-    summary: ImportSummary,
-) -> dict[str, int]:
-    """Upsert the batch's posts and return the ids of every post key the batch refers to."""
+@dataclass
+class _PostIndex:
+    """The tenant's posts by key, by shortcode and by (owner, second posted, caption)."""
+
+    by_key: dict[str, int]
+    by_content: dict[tuple[int, Any, str], int]
+
+    def find(self, owner_id: int, post: PostRecord) -> int | None:
+        found = self.by_key.get(post.post_key)
+        if found is None and post.shortcode:
+            found = self.by_key.get(f"shortcode:{post.shortcode}")
+        if found is None and post.posted_at is not None:
+            found = self.by_content.get((owner_id, _second(post.posted_at), post.caption))
+        return found
+
+    def add(self, post_id: int, owner_id: int, post: PostRecord) -> None:
+        self.by_key[post.post_key] = post_id
+        if post.shortcode:
+            self.by_key[f"shortcode:{post.shortcode}"] = post_id
+        if post.posted_at is not None:
+            self.by_content[(owner_id, _second(post.posted_at), post.caption)] = post_id
+
+
+def _load_post_index(connection: Connection, tenant_id: str) -> _PostIndex:
     existing = connection.execute(
         select(
             POSTS.c.id,
@@ -379,24 +396,31 @@ def _store_posts(
     ).all()
     by_key = {row.post_key: row.id for row in existing}
     by_key.update({f"shortcode:{row.shortcode}": row.id for row in existing if row.shortcode})
-    # The export and the Graph API name the same post differently (file uri, media id); the
-    # owner, the second it was posted and the caption identify it across both.
+    # The export names a post by its file uri and the Graph API by its media id. The owner,
+    # the second it was posted and the caption identify the post across both.
     by_content = {
         (row.owner_id, _second(row.posted_at), row.caption): row.id
         for row in existing
         if row.known and row.posted_at is not None
     }
+    return _PostIndex(by_key, by_content)
+
+
+def _store_posts(
+    connection: Connection,
+    tenant_id: str,
+    batch: ImportBatch,
+    accounts: _Accounts,
+    summary: ImportSummary,
+) -> dict[str, int]:
+    """Upsert the batch's posts and return the ids of every post key the batch refers to."""
+    index = _load_post_index(connection, tenant_id)
     seen_keys: dict[int, set[str]] = {}
     for post in batch.posts:
         owner_id = accounts.find(post.owner)
         if owner_id is None:
             continue
-        content_key = (owner_id, _second(post.posted_at), post.caption)
-        post_id = by_key.get(post.post_key)
-        if post_id is None and post.shortcode:
-            post_id = by_key.get(f"shortcode:{post.shortcode}")
-        if post_id is None and post.posted_at is not None:
-            post_id = by_content.get(content_key)
+        post_id = index.find(owner_id, post)
         values = {
             "owner_id": owner_id,
             "caption": post.caption,
@@ -416,15 +440,12 @@ def _store_posts(
         else:
             connection.execute(update(POSTS).where(POSTS.c.id == post_id).values(values))
             summary.posts_updated += 1
-        by_key[post.post_key] = post_id
-        if post.shortcode:
-            by_key[f"shortcode:{post.shortcode}"] = post_id
-        if post.posted_at is not None:
-            by_content[content_key] = post_id
+        index.add(post_id, owner_id, post)
         seen_keys.setdefault(owner_id, set()).add(post.post_key)
+
     _mark_deleted_posts(connection, tenant_id, batch, accounts, seen_keys, summary)
-    _add_placeholder_posts(connection, tenant_id, batch, accounts, by_key)
-    return by_key
+    _add_placeholder_posts(connection, tenant_id, batch, accounts, index.by_key)
+    return index.by_key
 
 
 def _second(moment: Any) -> Any:

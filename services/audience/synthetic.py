@@ -165,6 +165,17 @@ class SyntheticAudience:
     topics: tuple[Topic, ...] = TOPICS
 
 
+@dataclass(frozen=True)
+class _Comment:
+    author: int
+    handle: str
+    post_topic: int
+    text: str
+    follows_brand: bool
+    picks: np.ndarray  # three uniform draws: influencer or brand post, which influencer, post
+    minutes: int
+
+
 @dataclass
 class _Post:
     media_id: str
@@ -197,11 +208,11 @@ def generate_audience(
         for i, (handle, topic) in enumerate(influencers.items())
     }
     builder = _Builder(rng, mixing, communities, brand_posts, influencer_posts, influencers)
-    planted = {}
-    for number, topic in enumerate(planted_topics.tolist()):
-        handle = f"{_FIRST_NAMES[number % len(_FIRST_NAMES)]}_{number:06d}"
-        planted[handle] = topic
-        builder.add_member(number, handle, topic)
+    handles = [
+        f"{_FIRST_NAMES[number % len(_FIRST_NAMES)]}_{number:06d}" for number in range(members)
+    ]
+    builder.add_members(handles, planted_topics)
+    planted = dict(zip(handles, planted_topics.tolist(), strict=True))
     files = [
         (f"instagram-{BRAND}-2025-05-01-Xk3p9Q.zip", builder.export_zip()),
         ("brand_media.json", builder.brand_media_json()),
@@ -285,64 +296,84 @@ class _Builder:
             for topic in range(communities)
         }
 
-    def add_member(self, number: int, handle: str, topic: int) -> None:
-        new_segment = topic == self.communities - 1
-        follows_brand = self.rng.random() < (0.1 if new_segment else 0.85)
-        followed_at = int((_START + timedelta(minutes=number)).timestamp())
-        if follows_brand:
-            self.brand_followers.append((handle, followed_at))
-        followed = self._follow_influencers(handle, topic)
-        # Every member shows at least two signals (follows of influencers and comments).
-        comments = int(self.rng.poisson(1.0)) + max(0, 2 - len(followed))
-        for _ in range(comments):
-            self._comment(number, handle, topic, follows_brand, followed)
-
-    def _follow_influencers(self, handle: str, topic: int) -> list[str]:
-        followed = []
-        for influencer, own_topic in self.influencers.items():
-            chance = 0.6 if own_topic == topic else self.mixing * 0.1
-            if self.rng.random() < chance:
-                followed.append(influencer)
-                self.csv_rows.append(
-                    {"influencer": influencer, "handle": handle, "relation": "follower"}
-                )
-        return followed
-
-    def _comment(
-        self, number: int, handle: str, topic: int, follows_brand: bool, followed: list[str]
-    ) -> None:
-        on_topic = self.rng.random() >= self.mixing
-        post_topic = topic if on_topic else int(self.rng.integers(self.communities))
-        text = (
-            str(self.rng.choice(TOPICS[topic].phrases))
-            if self.rng.random() >= self.mixing
-            else str(self.rng.choice(GENERIC_COMMENTS))
+    def add_members(self, handles: list[str], topics: np.ndarray) -> None:
+        """Draw every member's follows and comments; the draws are vectorised for speed."""
+        rng, count = self.rng, len(handles)
+        influencers = list(self.influencers)
+        influencer_topics = np.array([self.influencers[i] for i in influencers])
+        brand_chance = np.where(topics == self.communities - 1, 0.1, 0.85)
+        follows_brand = rng.random(count) < brand_chance
+        follow_chance = np.where(
+            topics[:, None] == influencer_topics[None, :], 0.6, self.mixing * 0.1
         )
-        own_influencers = [i for i in followed if self.influencers[i] == post_topic]
-        if own_influencers and (not follows_brand or self.rng.random() < 0.5):
-            influencer = own_influencers[int(self.rng.integers(len(own_influencers)))]
-            post = self.influencer_posts[influencer][
-                int(self.rng.integers(len(self.influencer_posts[influencer])))
-            ]
+        follows = rng.random((count, len(influencers))) < follow_chance
+        for number in np.flatnonzero(follows_brand).tolist():
+            moment = int((_START + timedelta(minutes=number)).timestamp())
+            self.brand_followers.append((handles[number], moment))
+        for number, column in zip(*np.nonzero(follows), strict=True):
+            self.csv_rows.append(
+                {
+                    "influencer": influencers[column],
+                    "handle": handles[number],
+                    "relation": "follower",
+                }
+            )
+        # Every member shows at least two signals (follows of influencers and comments).
+        comments = rng.poisson(1.0, count) + np.maximum(0, 2 - follows.sum(axis=1))
+        authors = np.repeat(np.arange(count), comments)
+        total = len(authors)
+        on_topic = rng.random(total) >= self.mixing
+        post_topics = np.where(
+            on_topic, topics[authors], rng.integers(self.communities, size=total)
+        )
+        own_phrase = rng.random(total) >= self.mixing
+        phrases = rng.integers(5, size=total)
+        generic = rng.integers(len(GENERIC_COMMENTS), size=total)
+        picks = rng.random((total, 3))
+        minutes = rng.integers(1, 5000, size=total)
+        for index, author in enumerate(authors.tolist()):
+            topic = int(topics[author])
+            text = (
+                TOPICS[topic].phrases[phrases[index]]
+                if own_phrase[index]
+                else GENERIC_COMMENTS[generic[index]]
+            )
+            followed = np.flatnonzero(follows[author] & (influencer_topics == post_topics[index]))
+            comment = _Comment(
+                author,
+                handles[author],
+                int(post_topics[index]),
+                text,
+                bool(follows_brand[author]),
+                picks[index],
+                int(minutes[index]),
+            )
+            self._comment(comment, [influencers[i] for i in followed.tolist()])
+
+    def _comment(self, comment: _Comment, own_influencers: list[str]) -> None:
+        if own_influencers and (not comment.follows_brand or comment.picks[0] < 0.5):
+            influencer = own_influencers[int(comment.picks[1] * len(own_influencers))]
+            posts = self.influencer_posts[influencer]
+            post = posts[int(comment.picks[2] * len(posts))]
             self.csv_rows.append(
                 {
                     "influencer": influencer,
-                    "handle": handle,
+                    "handle": comment.handle,
                     "relation": "comment",
                     "post": post.media_id,
-                    "text": text,
+                    "text": comment.text,
                 }
             )
             return
-        candidates = self.posts_by_topic[post_topic]
-        post = candidates[int(self.rng.integers(len(candidates)))]
-        comment_at = post.posted_at + timedelta(minutes=int(self.rng.integers(1, 5000)))
+        candidates = self.posts_by_topic[comment.post_topic]
+        post = candidates[int(comment.picks[2] * len(candidates))]
+        comment_at = post.posted_at + timedelta(minutes=comment.minutes)
         post.comments.append(
             {
-                "id": f"18{number:07d}{len(post.comments):04d}",
-                "text": text,
-                "username": handle,
-                "from": {"id": f"5{number:09d}", "username": handle},
+                "id": f"18{comment.author:07d}{len(post.comments):04d}",
+                "text": comment.text,
+                "username": comment.handle,
+                "from": {"id": f"5{comment.author:09d}", "username": comment.handle},
                 "timestamp": comment_at.strftime("%Y-%m-%dT%H:%M:%S+0000"),
             }
         )
@@ -418,18 +449,22 @@ class _Builder:
     def business_discovery_files(self) -> list[tuple[str, bytes]]:
         files = []
         for number, (handle, topic) in enumerate(self.influencers.items()):
-            followers = sum(
+            listed = sum(
                 1
                 for row in self.csv_rows
                 if row["influencer"] == handle and row["relation"] == "follower"
             )
+            # The audience CSV lists about an eighth of the followers an account reports.
+            followers = listed * 8 + int(self.rng.integers(0, 50))
             media = [
                 # Every third influencer hides like counts, which the API reports as 0.
                 {
                     "id": post.media_id,
                     "caption": post.caption,
-                    "like_count": 0 if number % 3 == 2 else post.like_count,
-                    "comments_count": int(self.rng.integers(5, 60)),
+                    "like_count": 0
+                    if number % 3 == 2
+                    else int(followers * self.rng.uniform(0.02, 0.06)),
+                    "comments_count": int(followers * self.rng.uniform(0.001, 0.004)),
                     "timestamp": post.posted_at.strftime("%Y-%m-%dT%H:%M:%S+0000"),
                 }
                 for post in self.influencer_posts[handle]

@@ -1,7 +1,7 @@
 """Parse a plain CSV of influencer audiences: one row per (influencer, audience account).
 
 Columns, matched case-insensitively (a header row is required; the delimiter may be a comma,
-semicolon or tab, as spreadsheet programs write them):
+semicolon or tab, and the encoding UTF-8 or Windows-1252, as spreadsheet programs write them):
 
 - influencer (or influencer_handle, creator, account): the influencer's handle;
 - handle (or username, follower, member, audience_handle): the audience account's handle;
@@ -77,8 +77,14 @@ def parse_audience_csv(name: str, data: bytes) -> ImportBatch:
 def _dict_reader(name: str, data: bytes) -> csv.DictReader[str]:
     try:
         text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InvalidImport(f"{name} is not UTF-8 text: {error}") from error
+    except UnicodeDecodeError:
+        # Excel on Danish Windows saves "CSV" as Windows-1252.
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError as error:
+            raise InvalidImport(
+                f"{name} is neither UTF-8 nor Windows-1252 text: {error}"
+            ) from error
     first_line = text.split("\n", 1)[0]
     delimiter = max((",", ";", "\t"), key=first_line.count)
     return csv.DictReader(io.StringIO(text), delimiter=delimiter)

@@ -39,10 +39,12 @@ def two_groups_and_a_bridge():
     return audience_data(accounts, follows, engagements)
 
 
-PARAMETERS = CommunityParameters(text_weight=0.0, neighbours=12, min_community_size=2)
+PARAMETERS = CommunityParameters(
+    text_weight=0.0, neighbours=12, min_community_size=2, min_community_share=0.0
+)
 
 
-def test_two_groups_are_found_and_the_bridge_is_half_sure() -> None:
+def test_two_groups_and_bridge_confidence() -> None:
     graph = build_audience_graph(two_groups_and_a_bridge(), fixed_vectors, 4)
 
     partition = find_communities(graph, PARAMETERS)
@@ -53,16 +55,20 @@ def test_two_groups_are_found_and_the_bridge_is_half_sure() -> None:
     assert len(first) == 1
     assert len(second) == 1
     assert first != second
+    # Member 30 joins one group, whose centre becomes (6 + r, r) / |(6 + r, r)| with
+    # r = 1 / sqrt(2); the other group's centre stays e3 (or e2).
+    r = 2**-0.5
+    centre = np.array([6 + r, r]) / np.hypot(6 + r, r)
+    own_similarity = r * centre.sum()
     confidence = dict(zip(graph.member_handles, partition.confidence.tolist(), strict=True))
-    # Member 30 has six neighbours in each group, all at cosine 1/sqrt(2).
-    assert confidence["member_30"] == pytest.approx(0.5)
+    assert confidence["member_30"] == pytest.approx(own_similarity / (own_similarity + r))
     bridge_group = range(10, 16) if labels["member_30"] in first else range(20, 26)
     other_group = range(20, 26) if labels["member_30"] in first else range(10, 16)
-    # A member of the group without member 30: five neighbours at 1 inside, 30 at 0.7071 outside.
-    assert confidence[f"member_{other_group[0]}"] == pytest.approx(5 / (5 + 2**-0.5))
     assert confidence[f"member_{bridge_group[0]}"] == pytest.approx(1.0)
+    # A member of the other group resembles the bridge group's centre by centre[1].
+    assert confidence[f"member_{other_group[0]}"] == pytest.approx(1 / (1 + centre[1]))
     runner = dict(zip(graph.member_handles, partition.runner_up_share.tolist(), strict=True))
-    assert runner["member_30"] == pytest.approx(0.5)
+    assert runner["member_30"] == pytest.approx(r / (own_similarity + r))
 
 
 def test_same_seed_gives_the_same_communities() -> None:
@@ -155,3 +161,19 @@ def test_adjusted_rand_index_by_hand() -> None:
 
     assert adjusted_rand_index(truth, found) == pytest.approx(8 / 33)
     assert adjusted_rand_index(truth, truth) == 1.0
+
+
+def test_audience_without_signal_has_no_communities() -> None:
+    accounts = {
+        1: ("nordlys_mobler", AccountRole.BRAND),
+        10: ("anne_k", AccountRole.MEMBER),
+        11: ("jens_p", AccountRole.MEMBER),
+    }
+    data = audience_data(accounts, [(10, 1), (11, 1)])
+    graph = build_audience_graph(data, fixed_vectors, 4)
+
+    partition = find_communities(graph, PARAMETERS)
+
+    assert partition.labels.tolist() == [-1, -1]
+    assert partition.community_count == 0
+    assert describe_communities(graph, partition) == []

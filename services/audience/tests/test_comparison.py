@@ -1,7 +1,7 @@
 """Overlap, unique reach and community index on a case small enough to count by hand.
 
-Brand 1 is followed by 10-13. Influencer 2 is followed by 10, 11, 14, 15 and 16 commented on
-its post; influencer 3 is followed by 11, 14, 17; influencer 4 by 18, 19.
+Brand 1 is followed by 10-13. Influencer 2 is followed by 10, 11, 14 and 15, and 16 commented
+on its post. Influencer 3 is followed by 11, 14 and 17, and influencer 4 by 18 and 19.
 """
 
 import pytest

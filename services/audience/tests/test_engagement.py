@@ -11,7 +11,7 @@ ACCOUNTS = {
 }
 
 
-def test_hidden_likes_and_deleted_posts_stay_out_of_the_averages() -> None:
+def test_hidden_and_deleted_posts_excluded() -> None:
     posts = [
         (1, 2, "Plaid", 100.0, 10.0, True, False),
         (2, 2, "Puder", None, 20.0, True, False),  # likes hidden

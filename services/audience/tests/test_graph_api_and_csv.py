@@ -42,7 +42,7 @@ MEDIA_LISTING = {
 }
 
 
-def test_own_media_keeps_zero_likes_and_reads_nested_comments() -> None:
+def test_own_media_zero_likes_and_comments() -> None:
     batch = parse_upload("media.json", as_json(MEDIA_LISTING), account="nordlys_mobler")
 
     first, second = batch.posts
@@ -167,3 +167,14 @@ def test_csv_without_required_columns_is_rejected() -> None:
 def test_unknown_file_type_is_rejected() -> None:
     with pytest.raises(InvalidImport, match="unsupported file type"):
         parse_upload("photo.png", b"\x89PNG")
+
+
+def test_csv_saved_by_danish_excel_is_read() -> None:
+    data = "influencer;handle\nhyggehanne;søren_hansen_dk\nhyggehanne;anne_k\n".encode("cp1252")
+
+    batch = parse_upload("excel.csv", data)
+
+    assert {f.follower for f in batch.follows} == {"anne_k"}
+    assert batch.warnings == [
+        "1 rows with an invalid handle, influencer or relation were skipped (lines 2)."
+    ]

@@ -137,7 +137,7 @@ def test_invalid_handles_are_skipped_with_a_warning() -> None:
     ]
 
 
-def test_layout_of_2021_with_split_followers_and_old_comment_key() -> None:
+def test_layout_2021_split_followers() -> None:
     files = {
         "followers_and_following/followers_1.json": [relationship("anne_k")],
         "followers_and_following/followers_2.json": [relationship("jens_p")],
@@ -180,7 +180,7 @@ def test_layout_of_2021_with_split_followers_and_old_comment_key() -> None:
     assert [e.text for e in batch.engagements] == ["Så flot!"]
 
 
-def test_layout_of_2020_with_relationships_followers_key() -> None:
+def test_layout_2020_relationships_key() -> None:
     files = {
         "followers_and_following/followers.json": {
             "relationships_followers": [relationship("ida_b"), relationship("rasmus_c")]
@@ -192,7 +192,7 @@ def test_layout_of_2020_with_relationships_followers_key() -> None:
     assert follow_pairs(batch) == {("ida_b", "nordlys_mobler"), ("rasmus_c", "nordlys_mobler")}
 
 
-def test_layout_of_2018_with_connections_media_comments_and_likes() -> None:
+def test_layout_2018_legacy_files() -> None:
     files = {
         "profile.json": {"username": "nordlys_mobler", "biography": "Dansk design siden 1972"},
         "connections.json": {
@@ -262,7 +262,7 @@ def test_zip_without_export_files_is_rejected() -> None:
         parse_upload("photos.zip", zipped({"notes.json": {"a": 1}}, root=""))
 
 
-def test_broken_json_in_export_is_rejected_with_the_path() -> None:
+def test_broken_export_json_names_path() -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("connections/followers_and_following/followers_1.json", b"[{")

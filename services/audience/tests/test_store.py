@@ -48,7 +48,7 @@ def test_importing_the_same_batch_twice_adds_nothing(engine) -> None:
     assert (second.accounts_created, second.follows_added) == (0, 0)
 
 
-def test_new_handle_for_known_id_renames_and_merges(engine) -> None:
+def test_known_id_new_handle_renames(engine) -> None:
     apply_batch(engine, "t1", comment_batch("anne_k", "5001", "comment:1"))
     # A later follower list shows the new handle, without an id: a separate account for now.
     apply_batch(engine, "t1", followers_batch("anne.k.design"))
@@ -66,7 +66,7 @@ def test_new_handle_for_known_id_renames_and_merges(engine) -> None:
     assert actors == followers
 
 
-def test_old_handle_in_a_later_file_finds_the_renamed_account(engine) -> None:
+def test_old_handle_finds_renamed_account(engine) -> None:
     apply_batch(engine, "t1", comment_batch("anne_k", "5001", "comment:1"))
     apply_batch(engine, "t1", comment_batch("anne.k.design", "5001", "comment:2"))
 
@@ -83,7 +83,7 @@ def test_tenants_do_not_share_accounts(engine) -> None:
     assert summary.accounts_created == 2
 
 
-def test_post_missing_from_a_later_full_list_is_marked_deleted(engine) -> None:
+def test_post_missing_from_full_list_is_deleted(engine) -> None:
     def posts(*keys: str) -> ImportBatch:
         batch = ImportBatch(source="test")
         batch.promote("nordlys_mobler", AccountRole.BRAND)
@@ -100,7 +100,7 @@ def test_post_missing_from_a_later_full_list_is_marked_deleted(engine) -> None:
     assert deleted == {"export:a": False, "export:b": True}
 
 
-def test_export_post_and_graph_api_media_are_one_post(engine) -> None:
+def test_export_and_graph_api_post_merge(engine) -> None:
     export = ImportBatch(source="export")
     export.promote("nordlys_mobler", AccountRole.BRAND)
     export.posts.append(PostRecord("nordlys_mobler", "export:media/1.jpg", "Sofa", MAY))
@@ -152,3 +152,19 @@ def test_erased_person_is_not_imported_again(engine) -> None:
     assert (report.follows, report.engagements, report.handles_blocked) == (1, 1, 1)
     assert summary.skipped_erased == 1
     assert handles(engine) == {"nordlys_mobler", "jens_p"}
+
+
+def test_renamed_commenter_counts_once_in_engagement(engine) -> None:
+    from services.audience.engagement import engagement_metrics
+    from services.audience.snapshot import load_audience
+
+    apply_batch(engine, "t1", comment_batch("anne_k", "5001", "comment:1"))
+    apply_batch(engine, "t1", comment_batch("anne.k.design", "5001", "comment:2"))
+    apply_batch(engine, "t1", comment_batch("jens_p", "5002", "comment:3"))
+    data = load_audience(engine, "t1")
+    brand = dict(zip(data.handles, data.account_ids.tolist(), strict=True))["nordlys_mobler"]
+
+    metrics = engagement_metrics(data, brand)
+
+    assert metrics.engagements == 3
+    assert metrics.engaged_accounts == 2
