@@ -86,7 +86,11 @@ class IndexEmbeddedPhotos:
 
 
 class DropDeletedPhotos:
-    """Task step of the asset.deleted consumer: removes the photo from every collection."""
+    """Task step of the asset.deleted consumer: removes the photo from every collection.
+
+    NOTE: asset.deleted and asset.embedded are separate topics, so a deletion handled before the
+    photo's AssetEmbedded record leaves that photo's vector in the index.
+    """
 
     def __init__(self, collections: PhotoCollections) -> None:
         self._collections = collections
