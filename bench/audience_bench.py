@@ -124,11 +124,11 @@ def main() -> None:
         {d.number: d.label for d in descriptions},
     )
     ids = dict(zip(data.handles, data.account_ids.tolist(), strict=True))
-    influencers = [ids[handle] for handle in sorted(audience.influencers)[:5]]
+    influencers = [ids[handle] for handle in sorted(audience.influencers)]
     brand = [ids[audience.brand]]
     started = time.perf_counter()
     comparison = compare_influencers(data, influencers, brand, data.followers_count, assignments)
-    watch.time("compare 5 influencers", started)
+    watch.time(f"compare {len(influencers)} influencers", started)
 
     total = sum(seconds for _, seconds in watch.stages)
     print(f"  {'total (import to comparison)':<38} {total:8.1f} s")

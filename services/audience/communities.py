@@ -106,7 +106,7 @@ def _reduced_links(features: sp.csr_matrix, dimensions: int, seed: int) -> np.nd
         dense = features.toarray()
     else:
         start = np.random.default_rng(seed).standard_normal(min(n, anchors))
-        u, s, _ = svds(features, k=dimensions, v0=start, random_state=seed)
+        u, s, _ = svds(features, k=dimensions, v0=start, random_state=np.random.default_rng(seed))
         dense = u * s
     norms = np.linalg.norm(dense, axis=1, keepdims=True)
     return (dense / np.maximum(norms, 1e-12)).astype(np.float32)
@@ -190,7 +190,7 @@ def _leiden(weights: sp.csr_matrix, parameters: CommunityParameters) -> np.ndarr
             objective_function="modularity",
             weights=upper.data,
             resolution=parameters.resolution,
-            n_iterations=-1,
+            n_iterations=2,
         )
     finally:
         igraph.set_random_number_generator(random)

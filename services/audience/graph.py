@@ -71,9 +71,9 @@ class AudienceData:
     def handle_of(self) -> dict[int, str]:
         return dict(zip(self.account_ids.tolist(), self.handles, strict=True))
 
-    def tracked_ids(self) -> np.ndarray:
-        tracked = [r != AccountRole.MEMBER for r in self.roles]
-        return self.account_ids[np.array(tracked, dtype=bool)] if self.roles else self.account_ids
+    def ids_with_role(self, *roles: AccountRole) -> np.ndarray:
+        mask = np.array([role in roles for role in self.roles], dtype=bool)
+        return self.account_ids[mask] if len(mask) else self.account_ids[:0]
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,8 @@ def build_audience_graph(
 
 def _member_ids(data: AudienceData) -> np.ndarray:
     candidates = np.union1d(data.follows[:, 0], data.engagement_actor)
-    return np.setdiff1d(candidates, data.tracked_ids()).astype(np.int64)
+    tracked = data.ids_with_role(AccountRole.BRAND, AccountRole.INFLUENCER)
+    return np.setdiff1d(candidates, tracked).astype(np.int64)
 
 
 def _rows_of(members: np.ndarray, accounts: np.ndarray) -> np.ndarray:
@@ -157,8 +158,7 @@ def _link_triplets(
     # Following the brand places a member in the brand's audience, which the comparison
     # measures. It indicates no interest, so the brand's accounts are no anchors.
     # Engaging with a brand post still links to the post.
-    brands = data.account_ids[np.array([r == AccountRole.BRAND for r in data.roles], dtype=bool)]
-    excluded = np.union1d(members, brands)
+    excluded = np.union1d(members, data.ids_with_role(AccountRole.BRAND))
 
     follow_rows = _rows_of(members, data.follows[:, 0])
     followed = data.follows[:, 1]

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.engine import Connection, Engine
 
-from services.audience.models import utcnow
+from services.audience.models import Community, utcnow
 from services.audience.store import (
     ACCOUNTS,
     ALIASES,
@@ -32,8 +32,6 @@ from services.audience.store import (
 from services.audience.vectors import forget_texts
 
 logger = logging.getLogger(__name__)
-
-COMMUNITIES_TABLE = "audience_communities"
 
 
 class PersonNotFound(LookupError):
@@ -162,8 +160,6 @@ def export_person(engine: Engine, tenant_id: str, handle: str) -> PersonData:
 
 
 def _community_rows(connection: Connection, account_id: int) -> list[dict[str, Any]]:
-    from services.audience.models import Community
-
     communities = Community.__table__  # type: ignore[attr-defined]
     return _rows(
         connection,

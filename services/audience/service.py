@@ -9,7 +9,7 @@ import uuid
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import insert, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from services.audience.communities import CommunityParameters, find_communities
 from services.audience.comparison import CommunityAssignments, Comparison, compare_influencers
@@ -208,11 +208,14 @@ class AudienceService:
 
     @staticmethod
     def _store_communities(
-        connection: object, tenant_id: str, run_id: str, descriptions: list[CommunityDescription]
+        connection: Connection,
+        tenant_id: str,
+        run_id: str,
+        descriptions: list[CommunityDescription],
     ) -> dict[int, int]:
         ids = {}
         for description in descriptions:
-            ids[description.number] = connection.execute(  # type: ignore[attr-defined]
+            ids[description.number] = connection.execute(
                 insert(COMMUNITIES).values(
                     run_id=run_id,
                     tenant_id=tenant_id,
@@ -344,9 +347,9 @@ class AudienceService:
         )
 
     @staticmethod
-    def _account_id(connection: object, tenant_id: str, handle: str) -> int:
+    def _account_id(connection: Connection, tenant_id: str, handle: str) -> int:
         try:
-            return find_account_id(connection, tenant_id, handle)  # type: ignore[arg-type]
+            return find_account_id(connection, tenant_id, handle)
         except PersonNotFound as error:
             raise NotFound(str(error)) from error
 

@@ -72,17 +72,16 @@ def _parse_json(
         raise InvalidImport(f"{filename} is not valid JSON: {error}") from error
     if is_graph_api_document(document):
         return parse_graph_api(document, name=filename, account=account, role=role)
-    # A single file taken out of an export, such as followers_1.json.
-    archive = JsonArchive(filename, {Path(filename).name: data})
-    if is_instagram_export(archive) or _export_file_name(filename):
-        files = {_export_file_name(filename) or filename: data}
-        return _parse_export(JsonArchive(filename, files), account, role)
+    # A single file taken out of an export, such as followers_1.json or connections.json.
+    archive = JsonArchive(filename, {_export_file_name(filename): data})
+    if is_instagram_export(archive):
+        return _parse_export(archive, account, role)
     raise InvalidImport(
         f"{filename} is neither a Graph API response nor a file of an Instagram export."
     )
 
 
-def _export_file_name(filename: str) -> str | None:
+def _export_file_name(filename: str) -> str:
     """Return where a single export file belongs in the export, judged by its name."""
     name = Path(filename).name.lower()
     if name.startswith(("followers", "following")):
@@ -93,4 +92,4 @@ def _export_file_name(filename: str) -> str | None:
         return f"your_instagram_activity/comments/{name}"
     if name == "liked_posts.json":
         return f"your_instagram_activity/likes/{name}"
-    return None
+    return name
