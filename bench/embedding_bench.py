@@ -56,11 +56,18 @@ TENANT = "bench-tenant"
 
 @dataclass
 class Timings:
-    seconds: dict[str, float] = field(default_factory=lambda: {"naive": 0.0, "pipeline": 0.0,
-                                                               "model": 0.0})
+    """Seconds per mode for each group of photos, and the group sizes."""
+
+    groups: dict[str, list[float]] = field(
+        default_factory=lambda: {"naive": [], "pipeline": [], "model": []}
+    )
+    sizes: list[int] = field(default_factory=list)
+
+    def seconds(self, mode: str) -> float:
+        return sum(self.groups[mode])
 
     def rate(self, mode: str, photos: int) -> float:
-        return photos / self.seconds[mode]
+        return photos / self.seconds(mode)
 
 
 def write_photos(folder: Path, count: int) -> list[Path]:
@@ -199,19 +206,28 @@ def measure(args: argparse.Namespace, scratch: Path) -> None:
         run(warm_up[:2] if mode == "naive" else warm_up)
     timings = Timings()
     stages_before = _pipeline_stage_seconds()
-    for start in range(0, len(paths), args.batch_size):
+    modes = list(runners)
+    for number, start in enumerate(range(0, len(paths), args.batch_size)):
         group = paths[start : start + args.batch_size]
-        for mode, run in runners.items():
+        timings.sizes.append(len(group))
+        # Each group starts with the next mode, so no mode always runs first or last.
+        for mode in modes[number % 3 :] + modes[: number % 3]:
             torch.set_num_threads(threads[mode])
             began = time.perf_counter()
-            run(group)
-            timings.seconds[mode] += time.perf_counter() - began
+            runners[mode](group)
+            timings.groups[mode].append(time.perf_counter() - began)
     pipeline.close()
     prepare, encode = (after - before for after, before in
                        zip(_pipeline_stage_seconds(), stages_before, strict=True))
     _print_figures(timings, len(paths))
     print(f"      (b) spent {prepare:.1f} s reading, decoding and preparing, {encode:.1f} s in "
-          f"model calls, of {timings.seconds['pipeline']:.1f} s")
+          f"model calls, of {timings.seconds('pipeline'):.1f} s")
+    for mode in modes:
+        rates = ", ".join(
+            f"{size / seconds:.2f}"
+            for size, seconds in zip(timings.sizes, timings.groups[mode], strict=True)
+        )
+        print(f"      photos/s per group, {mode:8}   {rates}")
     print(f"  total run      {time.perf_counter() - started:.1f} s, load average at the end "
           f"{os.getloadavg()[0]:.1f}")
 

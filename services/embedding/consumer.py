@@ -65,6 +65,9 @@ class EmbedIngestedPhotos:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="embedding-photo")
 
     def __call__(self, items: Sequence[Decoded[AssetIngested]]) -> None:
+        # NOTE: photos decode in parallel with each other, not with a model call, because the
+        # bus hands over the next batch only after this one returns. On a GPU, where the model
+        # call leaves the CPU idle, prefetching the next batch would hide the decoding.
         started = time.perf_counter()
         outcomes = list(self._pool.map(self._prepare, items))
         PREPARE_SECONDS.observe(time.perf_counter() - started)

@@ -120,6 +120,8 @@ def load_open_clip_runtime(
 def download_into_store(store: Path, name: str) -> None:
     """Download ``<architecture>__<pretrained tag>`` through open_clip's pretrained registry
     and save it into the store in the store's layout."""
+    # NOTE: the tests run without network access to the Hugging Face hub, so this download has
+    # not run here. The save step after it is the one the test models use.
     import open_clip
 
     folder = model_folder(store, name)
@@ -203,6 +205,18 @@ def create_random_model(
     return model.eval()
 
 
+def builtin_model_config(architecture: str) -> dict[str, Any]:
+    """Return open_clip's bundled config of ``architecture`` (``ViT-B-32``)."""
+    import open_clip
+
+    config = open_clip.get_model_config(architecture)
+    if config is None:
+        raise ValueError(
+            f"open_clip has no architecture {architecture!r}; open_clip.list_models() lists them"
+        )
+    return config
+
+
 def _load_from_folder(folder: Path, name: str, device: torch.device) -> OpenClipRuntime:
     import open_clip
     from open_clip.transform import PreprocessCfg, image_transform_v2
@@ -282,14 +296,3 @@ def _json_ready(value: Any) -> Any:
         return {key: _json_ready(item) for key, item in value.items()}
     return value
 
-
-def builtin_model_config(architecture: str) -> dict[str, Any]:
-    """Return open_clip's bundled config of ``architecture`` (``ViT-B-32``)."""
-    import open_clip
-
-    config = open_clip.get_model_config(architecture)
-    if config is None:
-        raise ValueError(
-            f"open_clip has no architecture {architecture!r}; open_clip.list_models() lists them"
-        )
-    return config
