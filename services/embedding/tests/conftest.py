@@ -23,6 +23,28 @@ def model_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return store
 
 
+@pytest.fixture(scope="session")
+def loaded_service(
+    tmp_path_factory: pytest.TempPathFactory, model_store: Path
+) -> Iterator[Callable[[str], EmbeddingService]]:
+    """Return a function that gives one started service per test model, shared by the tests
+    that only encode, so each model loads once."""
+    services: dict[str, EmbeddingService] = {}
+    data_dir = tmp_path_factory.mktemp("shared-service")
+
+    def get(photo_model: str) -> EmbeddingService:
+        if photo_model not in services:
+            settings = make_settings(data_dir, model_store, photo_model)
+            service = EmbeddingService(settings, InProcessBus(), FilesystemStore(data_dir))
+            service.start()
+            services[photo_model] = service
+        return services[photo_model]
+
+    yield get
+    for service in services.values():
+        service.close()
+
+
 @pytest.fixture
 def bus() -> Iterator[InProcessBus]:
     bus = InProcessBus()

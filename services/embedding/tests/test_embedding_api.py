@@ -12,6 +12,7 @@ from services.embedding.service import EmbeddingService
 from services.embedding.testing import TEST_MODEL, TINY_MODEL_CFG
 
 MakeService = Callable[..., EmbeddingService]
+LoadedService = Callable[[str], EmbeddingService]
 TENANT_HEADERS = {"X-Tenant": "tenant-a"}
 
 
@@ -30,8 +31,8 @@ def _client(service: EmbeddingService) -> TestClient:
     return TestClient(app)
 
 
-def test_models_lists_ready_photo_model(make_service: MakeService) -> None:
-    response = _client(make_service(TEST_MODEL)).get("/v1/models", headers=TENANT_HEADERS)
+def test_models_lists_ready_photo_model(loaded_service: LoadedService) -> None:
+    response = _client(loaded_service(TEST_MODEL)).get("/v1/models", headers=TENANT_HEADERS)
     assert response.status_code == 200
     assert response.json() == {
         "models": [
@@ -59,6 +60,6 @@ def test_models_shows_reason_when_weights_missing(make_service: MakeService) -> 
     assert "missing-model__tag" in model["reason"]
 
 
-def test_models_requires_authentication(make_service: MakeService) -> None:
-    response = _client(make_service(TEST_MODEL)).get("/v1/models")
+def test_models_requires_authentication(loaded_service: LoadedService) -> None:
+    response = _client(loaded_service(TEST_MODEL)).get("/v1/models")
     assert response.status_code == 401

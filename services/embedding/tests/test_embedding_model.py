@@ -18,14 +18,15 @@ from services.embedding.tests.samples import jpeg_bytes, photo
 from services.ingest.images import decode_photo
 
 MakeService = Callable[..., EmbeddingService]
+LoadedService = Callable[[str], EmbeddingService]
 TEST_MODELS = [(TEST_MODEL, TINY_MODEL_CFG), (HF_TEXT_TEST_MODEL, TINY_HF_TEXT_MODEL_CFG)]
 
 
 @pytest.mark.parametrize(("name", "model_cfg"), TEST_MODELS)
 def test_loaded_model_reports_id_and_dim(
-    make_service: MakeService, name: str, model_cfg: dict
+    loaded_service: LoadedService, name: str, model_cfg: dict
 ) -> None:
-    service = make_service(name)
+    service = loaded_service(name)
     assert service.ready
     assert service.unavailable_reason is None
     assert service.model_id == name
@@ -38,17 +39,17 @@ def test_loaded_model_reports_id_and_dim(
 
 @pytest.mark.parametrize(("name", "model_cfg"), TEST_MODELS)
 def test_photo_vector_is_normalised_float32_of_model_dim(
-    make_service: MakeService, name: str, model_cfg: dict
+    loaded_service: LoadedService, name: str, model_cfg: dict
 ) -> None:
-    service = make_service(name)
+    service = loaded_service(name)
     vector = service.encode_photo(photo(1))
     assert vector.shape == (model_cfg["embed_dim"],)
     assert vector.dtype == np.float32
     assert np.linalg.norm(vector) == pytest.approx(1.0, abs=1e-5)
 
 
-def test_same_photo_gives_same_vector(make_service: MakeService) -> None:
-    service = make_service(TEST_MODEL)
+def test_same_photo_gives_same_vector(loaded_service: LoadedService) -> None:
+    service = loaded_service(TEST_MODEL)
     data = jpeg_bytes(photo(2))
     first = service.encode_photo(decode_photo(data, max_pixels=10**6).image)
     second = service.encode_photo(decode_photo(data, max_pixels=10**6).image)
@@ -57,8 +58,10 @@ def test_same_photo_gives_same_vector(make_service: MakeService) -> None:
     assert float(first @ other) < 0.9999
 
 
-def test_model_reloaded_from_store_gives_same_vectors(make_service: MakeService) -> None:
-    first = make_service(TEST_MODEL)
+def test_model_reloaded_from_store_gives_same_vectors(
+    loaded_service: LoadedService, make_service: MakeService
+) -> None:
+    first = loaded_service(TEST_MODEL)
     second = make_service(TEST_MODEL)
     np.testing.assert_allclose(
         first.encode_photo(photo(4)), second.encode_photo(photo(4)), atol=1e-6
@@ -70,9 +73,9 @@ def test_model_reloaded_from_store_gives_same_vectors(make_service: MakeService)
 
 @pytest.mark.parametrize(("name", "model_cfg"), TEST_MODELS)
 def test_danish_text_gives_normalised_vector(
-    make_service: MakeService, name: str, model_cfg: dict
+    loaded_service: LoadedService, name: str, model_cfg: dict
 ) -> None:
-    service = make_service(name)
+    service = loaded_service(name)
     danish = service.encode_text("en kat på en eng med blomster")
     other = service.encode_text("æbler og pærer i en skål")
     assert danish.shape == (model_cfg["embed_dim"],)
@@ -83,9 +86,9 @@ def test_danish_text_gives_normalised_vector(
 
 @pytest.mark.parametrize(("name", "model_cfg"), TEST_MODELS)
 def test_batch_of_photos_equals_one_at_a_time(
-    make_service: MakeService, name: str, model_cfg: dict
+    loaded_service: LoadedService, name: str, model_cfg: dict
 ) -> None:
-    service = make_service(name)
+    service = loaded_service(name)
     photos = [photo(seed, size=(90 + 10 * seed, 70)) for seed in range(5)]
     batched = service.encode_photos(photos)
     singles = np.stack([service.encode_photo(image) for image in photos])
@@ -95,9 +98,9 @@ def test_batch_of_photos_equals_one_at_a_time(
 
 @pytest.mark.parametrize(("name", "model_cfg"), TEST_MODELS)
 def test_batch_of_texts_equals_one_at_a_time(
-    make_service: MakeService, name: str, model_cfg: dict
+    loaded_service: LoadedService, name: str, model_cfg: dict
 ) -> None:
-    service = make_service(name)
+    service = loaded_service(name)
     texts = ["en kat", "a cup of coffee", "rød bil ved søen"]
     batched = service.encode_texts(texts)
     singles = np.stack([service.encode_text(text) for text in texts])
