@@ -92,7 +92,7 @@ class EmbedIngestedPhotos:
         try:
             data = self._objects.get(message.storage_key)
         except KeyError:
-            error = PermanentError(f"The original ({message.storage_key}) is no longer stored.")
+            error = PermanentError(f"The original ({message.storage_key}) is missing from storage.")
             return _Outcome(item, error=error, kind="missing_original")
         try:
             photo = decode_photo(

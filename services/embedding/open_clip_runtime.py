@@ -120,8 +120,8 @@ def load_open_clip_runtime(
 def download_into_store(store: Path, name: str) -> None:
     """Download ``<architecture>__<pretrained tag>`` through open_clip's pretrained registry
     and save it into the store in the store's layout."""
-    # NOTE: the tests run without network access to the Hugging Face hub, so this download has
-    # not run here. The save step after it is the one the test models use.
+    # NOTE: no test covers this download, because the tests run without network access to the
+    # Hugging Face hub. The save step after it is the one the test models use.
     import open_clip
 
     folder = model_folder(store, name)

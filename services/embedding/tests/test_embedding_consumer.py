@@ -137,7 +137,7 @@ def test_missing_original_is_dead_lettered(
     embedded, letters = _run(bus)
     assert list(embedded) == ["asset-kept"]
     assert list(letters) == ["asset-gone"]
-    assert "is no longer stored" in letters["asset-gone"].reason
+    assert "is missing from storage" in letters["asset-gone"].reason
 
 
 def test_batches_hold_at_most_batch_size_photos(
