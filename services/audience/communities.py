@@ -1,8 +1,8 @@
 """Interest communities: Leiden on a k-nearest-neighbour graph of link and text features.
 
-Each member's feature vector joins two unit-length parts: the link part (the TF-IDF row of
-followed accounts and engaged posts, reduced by a truncated SVD) and the text part (see
-graph.py), weighted so that the cosine of two members is
+Each member's feature vector joins two unit-length parts. The link part is the TF-IDF row of
+followed accounts and engaged posts, reduced by a truncated SVD, and the text part comes from
+graph.py. They are weighted so that the cosine of two members is
 ``text_weight * text cosine + (1 - text_weight) * link cosine``. A member with only one part
 uses that part alone. A member with neither (someone who only follows the brand) has no signal
 and is left unassigned. The joined vectors are projected onto their top principal components.

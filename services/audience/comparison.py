@@ -3,9 +3,9 @@
 Definitions, as influencer platforms use them:
 
 - audience of an account: the accounts known to follow it or to have liked or commented on
-  its posts (follower lists come from exports and audience CSVs, engagement from comments);
-  ``reported_followers`` is the follower count the account shows, and ``coverage`` the share of
-  it that the imported data covers;
+  its posts. Follower lists come from exports and audience CSVs, engagement from comments.
+  ``reported_followers`` is the follower count the account shows, and ``coverage`` is the share
+  of it that the imported data covers;
 - engaged audience: the accounts that liked or commented on its posts;
 - pair overlap: ``first_in_second_share`` is size(A & B) / size(A), the share of the first
   influencer's audience that is also in the second's (not symmetric), and ``jaccard`` is
@@ -19,9 +19,11 @@ Definitions, as influencer platforms use them:
   brand's accounts, and ``new_reach``, the audience outside the brand's own;
 - communities: ``share`` is the part of the influencer's assigned audience in the community,
   ``brand_share`` the same for the brand's audience, and ``index`` 100 * share / brand_share
-  (100: as common as in the brand's audience; 200: twice as common). A community is a new
-  segment for an influencer when at most ``new_segment_penetration`` of its members are in the
-  brand's audience and at least ``min_segment_share`` of the influencer's audience is in it.
+  (100: as common as in the brand's audience; 200: twice as common). ``brand_penetration`` is
+  the share of the community's members in the brand's audience. A community is a new segment
+  for an influencer when the brand reaches it at most half as well as it reaches the assigned
+  audience overall (penetration at most half the overall penetration), and at least 10% of the
+  influencer's audience is in it.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import numpy as np
 
 from services.audience.graph import AudienceData
 
-NEW_SEGMENT_PENETRATION = 0.25
+NEW_SEGMENT_RELATIVE_PENETRATION = 0.5
 MIN_SEGMENT_SHARE = 0.10
 
 
@@ -218,6 +220,7 @@ def _community_reach(
     reached = _histogram(members, community_of, len(size))
     brand_counts = _histogram(brand, community_of, len(size))
     reached_total, brand_total = reached.sum(), brand_counts.sum()
+    overall_penetration = _ratio(brand_total, size.sum())
     result = []
     for number in numbers:
         share = _ratio(reached[number], reached_total)
@@ -232,7 +235,10 @@ def _community_reach(
                 brand_share=brand_share,
                 index=round(100 * share / brand_share) if brand_share > 0 else None,
                 brand_penetration=penetration,
-                new_segment=penetration <= NEW_SEGMENT_PENETRATION and share >= MIN_SEGMENT_SHARE,
+                new_segment=(
+                    penetration <= NEW_SEGMENT_RELATIVE_PENETRATION * overall_penetration
+                    and share >= MIN_SEGMENT_SHARE
+                ),
             )
         )
     return result

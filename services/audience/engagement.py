@@ -2,7 +2,7 @@
 
 - Hidden like counts: a post whose like count is hidden or unknown is left out of the like
   average (never counted as 0), and the share of such posts is reported. When every post hides
-  its likes, the engagement rate falls back to comments alone and says so in ``rate_basis``.
+  its likes, the engagement rate falls back to comments alone, and ``rate_basis`` records it.
 - Deleted posts: posts absent from a later full post list, and posts known only through a
   comment or like on them, have no counts and are left out of the averages; their engagements
   still count towards the engaged accounts.

@@ -1,8 +1,8 @@
 """Describe communities: keywords, the tracked accounts they lean to, their typical members.
 
 - Keywords: class-based TF-IDF over the members' comment words and the hashtags of the posts
-  they engaged with: a term's frequency in the community times log(1 + A / f), where f is the
-  term's frequency in all communities and A the mean number of terms per community.
+  they engaged with. A term scores its frequency in the community times log(1 + A / f), where
+  f is the term's frequency in all communities and A the mean number of terms per community.
 - Typical accounts: the followed or engaged accounts with the largest
   share_in_community * log(share_in_community / share_in_audience), among accounts that at
   least 5% of the community is linked to.

@@ -1,11 +1,12 @@
 """A generated audience with planted interest communities, as the files a tenant would upload.
 
 Used by the demo, the benchmark and the tests. A furniture retailer (the brand) has members in
-several interest communities of different sizes. Each member follows the brand or not, follows
-the influencers of their community (and now and then one of another community), and comments
-on posts: mostly posts of their own community, with phrases of their own community, except for a
-``mixing`` share of comments that go to other communities' posts or are generic. The last
-community barely follows the brand: it is the new segment that its influencer reaches.
+several interest communities of different sizes. Each member follows the brand or not, and
+follows the influencers of their community (and now and then one of another community). Members
+comment mostly on posts of their own community, with phrases of their own community. A
+``mixing`` share of comments goes to other communities' posts instead, and a ``mixing`` share
+of comment texts is generic. The last community barely follows the brand, so it is the new
+segment that its influencer reaches.
 
 The files: the brand's Instagram export (zip, 2023 layout, text byte-escaped as Meta writes it),
 the brand's media with comments from the Graph API, one business discovery result per
@@ -223,7 +224,7 @@ def generate_audience(
 
 
 def _influencers(communities: int) -> dict[str, int]:
-    """One influencer per community except the second, and two for the first."""
+    """Return influencer handles by community: none for the second, two for the first."""
     names = (
         "designdorthe",
         "hyggehanne",

@@ -1,7 +1,8 @@
 """Parse a plain CSV of influencer audiences: one row per (influencer, audience account).
 
-Columns, matched case-insensitively (a header row is required; the delimiter may be a comma,
-semicolon or tab, and the encoding UTF-8 or Windows-1252, as spreadsheet programs write them):
+A header row is required, and columns are matched case-insensitively. The delimiter may be a
+comma, semicolon or tab, and the encoding UTF-8 or Windows-1252, as spreadsheet programs write
+them. The columns:
 
 - influencer (or influencer_handle, creator, account): the influencer's handle;
 - handle (or username, follower, member, audience_handle): the audience account's handle;
