@@ -1,8 +1,9 @@
-"""``infra/cluster up|down|status``: the local cluster's servers, and later its services.
+"""``infra/cluster up|down|status``: the local cluster's servers and service processes.
 
 ``up`` starts Kafka, PostgreSQL and Redis on 127.0.0.1 (each keeps its port from one ``up`` to
-the next while the port is free), writes their addresses to ``cluster.env`` and prints them.
-``down`` stops everything; the data stays for the next ``up`` unless ``--delete-data`` is given.
+the next while the port is free), writes their addresses to ``cluster.env``, starts the service
+processes with those variables and prints where each listens. ``down`` stops everything; the
+data stays for the next ``up`` unless ``--delete-data`` is given.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 import os
 import shutil
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from infra.kafka_server import KafkaServer
@@ -24,10 +25,9 @@ from infra.processes import (
     is_alive,
     port_is_free,
     read_pid,
-    spawn,
-    stop_process,
 )
 from infra.redis_server import RedisServer
+from infra.service_process import ServiceProcess
 from shared.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -36,16 +36,12 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 DEFAULT_FOLDER = REPOSITORY / ".datafantasi" / "cluster"
 
 
-@dataclass(frozen=True)
-class ServiceCommand:
-    name: str
-    command: tuple[str, ...]
-
-
-# The services' own processes: started from the repository root after the servers, with the
-# variables of cluster.env in their environment, and stopped before the servers.
-# TODO: list api, ingest, embedding and search here once each runs as its own process.
-SERVICES: tuple[ServiceCommand, ...] = ()
+# The services' own processes (``python -m datafantasi.serve NAME``), in start order: started
+# after the servers with the variables of cluster.env in their environment, stopped before them.
+# The api process also hosts ingest and search (datafantasi/processes.py gives the reason).
+SERVICES: tuple[str, ...] = ("embedding", "api")
+# Seconds ``up`` waits for a service process to serve /health; most of it is imports.
+SERVICE_START_TIMEOUT_S = 180.0
 
 
 @dataclass
@@ -54,6 +50,7 @@ class Cluster:
     kafka: KafkaServer
     postgres: PostgresServer
     redis: RedisServer
+    service_ports: dict[str, int] = field(default_factory=dict)
 
     @property
     def env_path(self) -> Path:
@@ -65,7 +62,22 @@ class Cluster:
             "DATAFANTASI_BUS__BOOTSTRAP_SERVERS": self.kafka.bootstrap_servers,
             "DATAFANTASI_DATABASE__URL": self.postgres.url,
             "DATAFANTASI_REDIS__URL": self.redis.url,
+            # Originals, thumbnails, the vector store and the operator token; the models stay
+            # where the embedded mode keeps them, so one download serves both modes.
+            "DATAFANTASI_DATA_DIR": str(self.folder / "data"),
+            "DATAFANTASI_EMBEDDING__MODEL_STORE": str(get_settings().model_store.resolve()),
+            "DATAFANTASI_API__HOST": "127.0.0.1",
+            "DATAFANTASI_API__PORT": str(self.service_ports["api"]),
+            "DATAFANTASI_EMBEDDING__PORT": str(self.service_ports["embedding"]),
         }
+
+    def services(self) -> list[ServiceProcess]:
+        """Return the service processes in start order, with the cluster's variables."""
+        environment = self.environment()
+        return [
+            ServiceProcess(name, self.service_ports[name], self.folder / "services", environment)
+            for name in SERVICES
+        ]
 
     def addresses(self) -> list[tuple[str, str, bool]]:
         """Return (server, address, running) for each server."""
@@ -106,6 +118,10 @@ def load_cluster(folder: Path) -> Cluster:
         cluster.postgres.port = port("postgres")
     if not cluster.redis.is_running():
         cluster.redis.port = port("redis")
+    for name in SERVICES:
+        pid = read_pid(folder / "services" / f"{name}.pid")
+        running = pid is not None and is_alive(pid)
+        cluster.service_ports[name] = ports.get(name, 0) if running else port(name)
     return cluster
 
 
@@ -116,6 +132,7 @@ def save_ports(cluster: Cluster) -> None:
         "kafka_controller": cluster.kafka.controller_port,
         "postgres": cluster.postgres.port,
         "redis": cluster.redis.port,
+        **cluster.service_ports,
     }
     (cluster.folder / "cluster.json").write_text(json.dumps(ports, indent=2) + "\n")
 
@@ -154,44 +171,47 @@ def down(cluster: Cluster, *, delete_data: bool) -> None:
 
 
 def start_services(cluster: Cluster) -> None:
-    environment = {**os.environ, **cluster.environment()}
-    for service in SERVICES:
-        pid_path = cluster.folder / "services" / f"{service.name}.pid"
-        pid = read_pid(pid_path)
-        if pid is not None and is_alive(pid):
-            continue
-        log_path = cluster.folder / "services" / f"{service.name}.log"
-        spawn(service.command, log_path, pid_path, env=environment)
-        log.info("started service %s, logging to %s", service.name, log_path)
+    """Start the service processes that are not running, and wait until each serves /health.
+
+    A process that serves /health but is not ready (the embedding process without model weights, for
+    one) keeps running, and ``status`` shows it as degraded with its log.
+    """
+    services = [service for service in cluster.services() if not service.is_running()]
+    for service in services:
+        service.launch()
+        log.info("started the %s process, logging to %s", service.name, service.log_path)
+    for service in services:
+        service.wait_until_ready(SERVICE_START_TIMEOUT_S, serving=True)
 
 
 def stop_services(cluster: Cluster) -> None:
-    for service in reversed(SERVICES):
-        pid_path = cluster.folder / "services" / f"{service.name}.pid"
-        pid = read_pid(pid_path)
-        if pid is not None:
-            stop_process(pid, timeout_s=30)
-        pid_path.unlink(missing_ok=True)
+    for service in reversed(cluster.services()):
+        service.stop()
 
 
 def print_status(cluster: Cluster) -> bool:
-    """Print each server's address and state; returns whether all of them are running."""
+    """Print each server's and service's address and state; returns whether all of them run."""
     rows = cluster.addresses()
     for name, address, running in rows:
         print(f"{name:<9} {address:<22} {'running' if running else 'stopped'}")
-    for service in SERVICES:
-        pid = read_pid(cluster.folder / "services" / f"{service.name}.pid")
-        running = pid is not None and is_alive(pid)
-        print(f"{service.name:<9} {'':<22} {'running' if running else 'stopped'}")
+    services_running = True
+    for service in cluster.services():
+        state = service.health() if service.is_running() else "stopped"
+        if state is None:
+            state = "starting"
+        services_running = services_running and state != "stopped"
+        note = f"  (see {service.log_path})" if state != "ready" else ""
+        print(f"{service.name:<9} {service.url:<22} {state}{note}")
     if cluster.env_path.exists():
         print(f"environment: {cluster.env_path}")
-    return all(running for _name, _address, running in rows)
+    return services_running and all(running for _name, _address, running in rows)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="infra/cluster",
-        description="Start, stop or show the local cluster's Kafka, PostgreSQL and Redis.",
+        description="Start, stop or show the local cluster's Kafka, PostgreSQL, Redis and "
+        "service processes.",
     )
     parser.add_argument("command", choices=("up", "down", "status"))
     parser.add_argument(

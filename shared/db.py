@@ -25,6 +25,10 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
+    if url.startswith("postgresql"):
+        # The tables' datetime columns have no time zone, and the services write UTC times: with
+        # the session in UTC, PostgreSQL stores and compares them as UTC, as SQLite does.
+        return create_engine(url, pool_pre_ping=True, connect_args={"options": "-c TimeZone=UTC"})
     return create_engine(url, pool_pre_ping=True)
 
 

@@ -114,6 +114,18 @@ class EmbeddingSettings(BaseModel):
     threads: int = Field(
         default=0, ge=0, description="torch intra-op threads; 0 keeps torch's default."
     )
+    port: int = Field(
+        default=8010,
+        ge=1,
+        le=65535,
+        description="Port of the embedding process in the cluster mode (encode requests, "
+        "health, metrics), on the API's host.",
+    )
+    service_url: str = Field(
+        default="",
+        description="Base URL at which the API process reaches the embedding process; empty "
+        "means http://<api host>:<embedding port>.",
+    )
 
 
 class SearchSettings(BaseModel):

@@ -41,13 +41,13 @@ def create_app(
     app.include_router(admin_router)
     for router in routers:
         app.include_router(router)
-    _add_health(app, health_checks)
-    _add_metrics(app)
+    add_health(app, health_checks)
+    add_metrics(app)
     _add_error_bodies(app)
     return app
 
 
-def _add_health(app: FastAPI, checks: dict[str, HealthCheck]) -> None:
+def add_health(app: FastAPI, checks: dict[str, HealthCheck]) -> None:
     @app.get("/health", tags=["operations"])
     def health() -> JSONResponse:
         parts = {name: check() for name, check in checks.items()}
@@ -56,7 +56,7 @@ def _add_health(app: FastAPI, checks: dict[str, HealthCheck]) -> None:
         return JSONResponse(body, status_code=200 if ready else 503)
 
 
-def _add_metrics(app: FastAPI) -> None:
+def add_metrics(app: FastAPI) -> None:
     @app.get("/metrics", tags=["operations"], include_in_schema=False)
     def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

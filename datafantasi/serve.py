@@ -1,0 +1,42 @@
+"""``python -m datafantasi.serve api|embedding``: run one service process of the cluster mode.
+
+Settings come from the environment (``DATAFANTASI_*``); ``infra/cluster up`` starts every
+process with the cluster's addresses. The process stops cleanly on SIGTERM or SIGINT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from datafantasi.processes import PROCESSES
+from shared.logs import configure_logging
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import uvicorn
+
+    parser = argparse.ArgumentParser(
+        prog="python -m datafantasi.serve",
+        description="Run one service process of the cluster mode, configured by DATAFANTASI_*.",
+    )
+    parser.add_argument("service", choices=sorted(PROCESSES))
+    arguments = parser.parse_args(argv)
+
+    settings = Settings()
+    configure_logging(settings.log_level)
+    # kafka-python logs every refused connection while the broker is away.
+    logging.getLogger("kafka").setLevel(logging.ERROR)
+    process = PROCESSES[arguments.service](settings)
+    host = settings.api.host
+    log.info("%s process listening on http://%s:%d", process.name, host, process.port)
+    uvicorn.run(process.create_app(), host=host, port=process.port, log_level="warning")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

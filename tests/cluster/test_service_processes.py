@@ -1,0 +1,216 @@
+"""The cluster mode end to end: the api and embedding processes over Kafka and PostgreSQL.
+
+Both processes run as real subprocesses (``python -m datafantasi.serve``) with the tiny
+random-weight test model, so text search returns ranked hits but their order carries no meaning.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from infra.kafka_server import KafkaServer
+from infra.postgres_server import PostgresServer
+from infra.processes import ServerStartError, free_port
+from infra.service_process import ServiceProcess
+from tests.cluster.conftest import BROKER_MAX_MESSAGE_BYTES
+from tests.support import ADMIN_TOKEN, photo_bytes, skimage_photos
+
+SETTLE_TIMEOUT_S = 90.0
+
+
+@dataclass
+class Cluster:
+    api: ServiceProcess
+    embedding: ServiceProcess
+    http: httpx.Client
+
+    def create_tenant(self, tenant_id: str) -> dict[str, str]:
+        response = self.http.post(
+            "/v1/admin/tenants", json={"name": tenant_id, "tenant_id": tenant_id},
+            headers={"X-Admin-Token": ADMIN_TOKEN},
+        )
+        assert response.status_code == 201, response.text
+        return {"X-API-Key": response.json()["api_key"]}
+
+    def upload(self, headers: dict[str, str], photos: list[tuple[str, bytes]]) -> dict:
+        parts = [("files", (name, data, "application/octet-stream")) for name, data in photos]
+        response = self.http.post("/v1/uploads", files=parts, headers=headers)
+        assert response.status_code in (200, 201), response.text
+        return response.json()
+
+    def assets(self, headers: dict[str, str]) -> list[dict]:
+        response = self.http.get("/v1/assets", params={"limit": 200}, headers=headers)
+        assert response.status_code == 200, response.text
+        return response.json()["items"]
+
+    def wait_indexed(self, headers: dict[str, str], count: int) -> list[dict]:
+        """Poll until the tenant has ``count`` assets, all indexed; fail with their statuses."""
+        deadline = time.monotonic() + SETTLE_TIMEOUT_S
+        while True:
+            assets = self.assets(headers)
+            if len(assets) == count and all(a["status"] == "indexed" for a in assets):
+                return assets
+            if time.monotonic() > deadline:
+                statuses = sorted((a["filename"], a["status"]) for a in assets)
+                pytest.fail(f"not all {count} photos indexed: {statuses}")
+            time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def cluster(kafka_server: KafkaServer) -> Iterator[Cluster]:
+    from services.embedding.testing import build_test_model
+
+    # Not under pytest's temporary folder, which the postgres user cannot reach.
+    folder = Path(tempfile.mkdtemp(prefix="datafantasi-services-"))
+    folder.chmod(0o755)
+    postgres = PostgresServer(folder / "postgres", port=free_port())
+    with ThreadPoolExecutor(1) as pool:
+        building = pool.submit(build_test_model, folder / "models")
+        try:
+            postgres.start()
+        except ServerStartError as error:
+            postgres.stop()
+            pytest.fail(f"PostgreSQL did not start: {error}", pytrace=False)
+        model = building.result()
+    api_port, embedding_port = free_port(), free_port()
+    environment = {
+        "DATAFANTASI_DATA_DIR": str(folder / "data"),
+        "DATAFANTASI_DATABASE__URL": postgres.url,
+        "DATAFANTASI_BUS__BACKEND": "kafka",
+        "DATAFANTASI_BUS__BOOTSTRAP_SERVERS": kafka_server.bootstrap_servers,
+        "DATAFANTASI_BUS__MAX_MESSAGE_BYTES": str(BROKER_MAX_MESSAGE_BYTES),
+        "DATAFANTASI_BUS__POLL_TIMEOUT_S": "0.2",
+        # A killed member's partitions move to its successor after this many seconds.
+        "DATAFANTASI_BUS__SESSION_TIMEOUT_S": "6",
+        "DATAFANTASI_BUS__MAX_POLL_INTERVAL_S": "60",
+        "DATAFANTASI_EMBEDDING__MODEL_STORE": str(folder / "models"),
+        "DATAFANTASI_EMBEDDING__PHOTO_MODEL": model,
+        "DATAFANTASI_EMBEDDING__BATCH_SIZE": "4",
+        "DATAFANTASI_EMBEDDING__PORT": str(embedding_port),
+        "DATAFANTASI_API__HOST": "127.0.0.1",
+        "DATAFANTASI_API__PORT": str(api_port),
+        "DATAFANTASI_API__ADMIN_TOKEN": ADMIN_TOKEN,
+    }
+    logs = folder / "services"
+    embedding = ServiceProcess("embedding", embedding_port, logs, environment)
+    api = ServiceProcess("api", api_port, logs, environment)
+    http = httpx.Client(base_url=api.url, timeout=30.0)
+    try:
+        # Started together: each spends most of its start importing its libraries.
+        for process in (embedding, api):
+            process.launch()
+        for process in (embedding, api):
+            try:
+                process.wait_until_ready(timeout_s=180)
+            except ServerStartError as error:
+                pytest.fail(str(error), pytrace=False)
+        yield Cluster(api, embedding, http)
+    finally:
+        http.close()
+        api.stop()
+        embedding.stop()
+        postgres.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _similar_ids(cluster: Cluster, headers: dict[str, str], asset_id: str) -> list[str]:
+    response = cluster.http.get(
+        f"/v1/assets/{asset_id}/similar", params={"limit": 200}, headers=headers
+    )
+    assert response.status_code == 200, response.text
+    return [hit["asset_id"] for hit in response.json()["hits"]]
+
+
+def test_processes_report_ready_health(cluster: Cluster) -> None:
+    api = httpx.get(f"{cluster.api.url}/health").json()
+    embedding = httpx.get(f"{cluster.embedding.url}/health").json()
+    assert api["status"] == "ready"
+    assert api["services"]["database"]["dialect"] == "postgresql"
+    assert api["services"]["embedding"]["model_ready"] is True
+    assert embedding["status"] == "ready"
+    assert embedding["services"]["embedding"]["model"] == "test-tiny-random-clip"
+    metrics = httpx.get(f"{cluster.embedding.url}/metrics").text
+    assert 'datafantasi_embedding_model_ready{model="test-tiny-random-clip"} 1.0' in metrics
+
+
+def test_uploaded_photos_are_found_per_tenant(cluster: Cluster) -> None:
+    steel = cluster.create_tenant("steel")
+    glass = cluster.create_tenant("glass")
+    photos = skimage_photos(12)
+    cluster.upload(steel, photos)
+    cluster.upload(glass, photos[:4])
+
+    steel_assets = cluster.wait_indexed(steel, 12)
+    glass_assets = cluster.wait_indexed(glass, 4)
+
+    steel_ids = {asset["asset_id"] for asset in steel_assets}
+    for asset in steel_assets:
+        similar = _similar_ids(cluster, steel, asset["asset_id"])
+        assert similar[0] == asset["asset_id"]
+        assert set(similar) == steel_ids
+    for name, data in photos[:3]:
+        response = cluster.http.post(
+            "/v1/search/similar", files={"photo": (name, data)}, headers=steel,
+            params={"limit": 3},
+        )
+        assert response.status_code == 200, response.text
+        first = response.json()["hits"][0]
+        assert first["filename"] == name
+        assert first["score"] == pytest.approx(1.0, abs=1e-4)
+
+    page = cluster.http.get("/v1/search", params={"q": "an astronaut", "limit": 20}, headers=steel)
+    assert page.status_code == 200, page.text
+    text_hits = [hit["asset_id"] for hit in page.json()["hits"]]
+    assert set(text_hits) == steel_ids
+    scores = [hit["score"] for hit in page.json()["hits"]]
+    assert scores == sorted(scores, reverse=True)
+
+    glass_ids = {asset["asset_id"] for asset in glass_assets}
+    glass_only = glass_ids - steel_ids
+    assert not glass_only, "both tenants uploaded the same photos, so the ids match"
+    glass_page = cluster.http.get("/v1/search", params={"q": "coins", "limit": 20}, headers=glass)
+    assert {hit["asset_id"] for hit in glass_page.json()["hits"]} == glass_ids
+    steel_only = next(iter(steel_ids - glass_ids))
+    hidden = cluster.http.get(f"/v1/assets/{steel_only}/similar", headers=glass)
+    assert hidden.status_code == 404
+    assert cluster.http.get(f"/v1/assets/{steel_only}", headers=glass).status_code == 404
+
+
+def test_embedding_crash_loses_and_doubles_nothing(cluster: Cluster) -> None:
+    tenant = cluster.create_tenant("brick")
+    photos = [
+        (f"p{i:02d}.jpg", photo_bytes((20 * i, 255 - 15 * i, 60 + 9 * i), pattern=i % 5))
+        for i in range(16)
+    ]
+    first_half, second_half = photos[:8], photos[8:]
+    uploading = threading.Thread(target=cluster.upload, args=(tenant, first_half))
+    uploading.start()
+    deadline = time.monotonic() + SETTLE_TIMEOUT_S
+    while not any(a["status"] == "indexed" for a in cluster.assets(tenant)):
+        assert time.monotonic() < deadline, "no photo of the first half was indexed"
+        time.sleep(0.05)
+    cluster.embedding.kill()
+    uploading.join()
+
+    # Nothing embeds these while the embedding process is down.
+    cluster.upload(tenant, second_half)
+    waiting = [a for a in cluster.assets(tenant) if a["status"] != "indexed"]
+    assert len(waiting) >= len(second_half)
+    cluster.embedding.start(timeout_s=180)
+
+    assets = cluster.wait_indexed(tenant, len(photos))
+    assert sorted(a["filename"] for a in assets) == sorted(name for name, _ in photos)
+    ids = [asset["asset_id"] for asset in assets]
+    similar = _similar_ids(cluster, tenant, ids[0])
+    assert len(similar) == len(photos)
+    assert set(similar) == set(ids)
