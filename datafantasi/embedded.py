@@ -108,6 +108,7 @@ class EmbeddedStack:
             routers=[ingest_router, search_router, embedding_router, analytics_router],
             health_checks={
                 "embedding": self.embedding.health,
+                "search": self.search.health,
                 "bus": lambda: {"ready": True, "lag": sum(self.bus.lag().values())},
             },
             lifespan=lifespan,
