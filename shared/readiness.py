@@ -27,6 +27,8 @@ def bus_check(bus: MessageBus) -> Check:
     def check() -> dict[str, object]:
         try:
             # On Kafka this asks the broker for offsets, so it fails while the broker is down.
+            # NOTE: KafkaBus.lag() retries retriable broker errors for up to 30 s, so a health
+            # request can block that long before it reports the broker as unreachable.
             lag = sum(bus.lag().values())
         # kafka-python raises KafkaError subclasses and OSError; either means "not reachable".
         except Exception as error:

@@ -79,10 +79,11 @@ def test_client_rejects_vectors_of_another_model(service: EmbeddingService) -> N
 
 
 def test_unreachable_service_is_model_unavailable() -> None:
-    def refuse(request: httpx.Request) -> httpx.Response:
+    def refuse_connection(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("connection refused", request=request)
 
-    http = httpx.Client(base_url="http://embedding", transport=httpx.MockTransport(refuse))
+    transport = httpx.MockTransport(refuse_connection)
+    http = httpx.Client(base_url="http://embedding", transport=transport)
     client = EmbeddingClient("http://embedding", TEST_MODEL, http=http)
     with pytest.raises(ModelUnavailable, match="not reachable"):
         client.encode_text("a red car")
