@@ -352,6 +352,10 @@ class _Builder:
             self._comment(comment, [influencers[i] for i in followed.tolist()])
 
     def _comment(self, comment: _Comment, own_influencers: list[str]) -> None:
+        if not own_influencers and not comment.follows_brand and comment.picks[0] >= 0.3:
+            # Someone who does not follow the brand rarely sees its posts, so most of their
+            # comments land on influencers' posts about the topic.
+            own_influencers = [h for h, t in self.influencers.items() if t == comment.post_topic]
         if own_influencers and (not comment.follows_brand or comment.picks[0] < 0.5):
             influencer = own_influencers[int(comment.picks[1] * len(own_influencers))]
             posts = self.influencer_posts[influencer]
