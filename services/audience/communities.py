@@ -15,7 +15,7 @@ Communities smaller than the minimum size join the community their members link 
 
 Confidence of an assignment: the member's cosine similarity to its community's centroid, as a
 share of its positive similarities to all centroids. 1.0 means the member resembles no other
-community; a member halfway between two communities gets about 0.5, and the runner-up is the
+community, and a member halfway between two communities gets about 0.5. The runner-up is the
 other community it resembles most.
 
 The seed fixes the SVD, the neighbour index and Leiden, so one seed on the same data gives the

@@ -308,6 +308,7 @@ class _Builder:
             topics[:, None] == influencer_topics[None, :], 0.6, self.mixing * 0.1
         )
         follows = rng.random((count, len(influencers))) < follow_chance
+
         for number in np.flatnonzero(follows_brand).tolist():
             moment = int((_START + timedelta(minutes=number)).timestamp())
             self.brand_followers.append((handles[number], moment))
@@ -319,6 +320,7 @@ class _Builder:
                     "relation": "follower",
                 }
             )
+
         # Every member shows at least two signals (follows of influencers and comments).
         comments = rng.poisson(1.0, count) + np.maximum(0, 2 - follows.sum(axis=1))
         authors = np.repeat(np.arange(count), comments)
@@ -332,6 +334,7 @@ class _Builder:
         generic = rng.integers(len(GENERIC_COMMENTS), size=total)
         picks = rng.random((total, 3))
         minutes = rng.integers(1, 5000, size=total)
+
         for index, author in enumerate(authors.tolist()):
             topic = int(topics[author])
             text = (
