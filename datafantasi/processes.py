@@ -5,7 +5,7 @@ Two processes share the broker, the database and the object-store folder:
 - ``api``: the public routers (tenants, uploads, assets, search, models, analytics), the
   ingest status consumers and the search indexing consumers. The search router and the indexing
   consumers must share one process because the edge vector store is a library that one process
-  opens at a time; there is no Qdrant server here. Query texts and photos are encoded by the
+  opens at a time, and there is no Qdrant server here. Query texts and photos are encoded by the
   embedding process over HTTP.
 - ``embedding``: the photo model, the asset.ingested consumer and the encode routes.
 
@@ -91,7 +91,7 @@ class ApiProcess:
         self.ingest.subscribe()
         self.bus.start()
         # Kafka keeps the records, but an API process that stopped between storing an asset's
-        # row and publishing its record left that asset without one; this sends it again.
+        # row and publishing its record left that asset without one. This sends it again.
         self.ingest.resume()
         self.analytics.start()
         log.info(

@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("kafka").setLevel(logging.ERROR)
     process = PROCESSES[arguments.service](settings)
     host = settings.api.host
-    log.info("%s process listening on http://%s:%d", process.name, host, process.port)
+    log.info("starting the %s process on http://%s:%d", process.name, host, process.port)
     uvicorn.run(process.create_app(), host=host, port=process.port, log_level="warning")
     return 0
 

@@ -26,7 +26,7 @@ _PROBE_KEY = "_health/probe"
 def bus_check(bus: MessageBus) -> Check:
     def check() -> dict[str, object]:
         try:
-            # On Kafka this asks the broker for offsets, so it fails while the broker is down.
+            # On Kafka this requests offsets from the broker, so it fails while the broker is down.
             # NOTE: KafkaBus.lag() retries retriable broker errors for up to 30 s, so a health
             # request can block that long before it reports the broker as unreachable.
             lag = sum(bus.lag().values())

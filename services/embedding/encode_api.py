@@ -1,6 +1,6 @@
 """Internal HTTP routes of the embedding process: encode search texts and query photos.
 
-In the cluster mode the search router runs in the API process, which has no model; it sends
+In the cluster mode the search router runs in the API process, which has no model. It sends
 its query texts and photos here through ``services.embedding.client.EmbeddingClient``.
 
 NOTE: these routes take no API key. They carry no tenant data, and the process listens on
