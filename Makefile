@@ -10,7 +10,8 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[ml,dev]"
+	$(BIN)/pip install --quiet -e ".[ml,dev,triton]"
+	$(BIN)/pip install --quiet --no-deps "nvidia-pytriton==0.7.0"
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -91,8 +91,33 @@ class IngestSettings(BaseModel):
 
 
 class EmbeddingSettings(BaseModel):
-    backend: Literal["local"] = Field(
-        default="local", description="Where vectors are computed: in process on this machine."
+    backend: Literal["local", "triton"] = Field(
+        default="local",
+        description="Where vectors are computed: local (in process on this machine) or triton "
+        "(a Triton Inference Server serving the model repository built from the model store).",
+    )
+    triton_url: str = Field(
+        default="127.0.0.1:8001",
+        description="Triton server as host:port: its gRPC port (8001 by default) for protocol "
+        "grpc, its HTTP port (8000 by default) for protocol http.",
+    )
+    triton_protocol: Literal["grpc", "http"] = Field(
+        default="grpc", description="Protocol of the Triton client."
+    )
+    triton_timeout_s: float = Field(
+        default=30.0, gt=0, description="Maximum time of one Triton request, in seconds."
+    )
+    triton_max_in_flight: int = Field(
+        default=4, ge=1, description="Maximum Triton requests open at once from this process."
+    )
+    triton_retries: int = Field(
+        default=3,
+        ge=0,
+        description="Retries of a Triton request that failed because the server was "
+        "unreachable, timed out or had the model not loaded.",
+    )
+    triton_retry_backoff_s: float = Field(
+        default=0.5, ge=0, description="Seconds before the first Triton retry; doubles per retry."
     )
     photo_model: str = Field(
         default="xlm-roberta-base-ViT-B-32__laion5b_s13b_b90k",

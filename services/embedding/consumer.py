@@ -20,13 +20,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from services.embedding.metrics import (
+    BACKEND_WAITS,
     BATCH_SIZE,
     PHOTOS_ENCODED,
     PHOTOS_FAILED,
     PREPARE_SECONDS,
     timed_encode,
 )
-from services.embedding.runtime import ModelRuntime, PreparedImage
+from services.embedding.runtime import BackendUnavailable, ModelRuntime, PreparedImage
 from services.ingest.images import PhotoRejected, decode_photo
 from shared.bus.base import MessageBus
 from shared.bus.topics import ASSET_EMBEDDED, CONTRACT_VERSION
@@ -36,6 +37,9 @@ from shared.contracts.v1.assets_pb2 import AssetEmbedded, AssetIngested
 from shared.storage import ObjectStore
 
 log = logging.getLogger(__name__)
+
+_BACKEND_WAIT_FIRST_S = 0.5
+_BACKEND_WAIT_MAX_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,7 @@ class EmbedIngestedPhotos:
         PREPARE_SECONDS.observe(time.perf_counter() - started)
         good = [outcome for outcome in outcomes if outcome.error is None]
         if good:
-            self._encode_and_publish(good)
+            self._encode_when_available(good)
         # Dead letters go out after the rest of the batch is published. If the model call
         # fails, the retry step retries the whole batch and nothing is dead-lettered twice.
         for outcome in outcomes:
@@ -102,6 +106,26 @@ class EmbedIngestedPhotos:
             error = PermanentError(f"The stored original no longer decodes: {rejected.reason}")
             return _Outcome(item, error=error, kind=rejected.kind)
         return _Outcome(item, prepared=self._runtime.prepare_image(photo.image))
+
+    def _encode_when_available(self, outcomes: Sequence[_Outcome]) -> None:
+        # A model server that is down fails every record alike, so the batch waits here, with
+        # its records uncommitted, until the server is back. Letting the error reach the retry
+        # step would dead-letter photos that are fine.
+        # NOTE: the wait has no end, so a consumer stopped while the server is down keeps its
+        # thread blocked until the process exits; the records are redelivered after a restart.
+        delay = _BACKEND_WAIT_FIRST_S
+        while True:
+            try:
+                self._encode_and_publish(outcomes)
+                return
+            except BackendUnavailable as error:
+                BACKEND_WAITS.inc()
+                log.warning(
+                    "model server unavailable, %d photos wait %.1f s before retrying: %s",
+                    len(outcomes), delay, error,
+                )
+                time.sleep(delay)
+                delay = min(delay * 2, _BACKEND_WAIT_MAX_S)
 
     def _encode_and_publish(self, outcomes: Sequence[_Outcome]) -> None:
         model_id = self._runtime.model_id

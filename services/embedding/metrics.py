@@ -27,6 +27,10 @@ PHOTOS_ENCODED = Counter(
 TEXTS_ENCODED = Counter(
     "datafantasi_embedding_texts_encoded_total", "Query texts turned into vectors.", ["model"]
 )
+BACKEND_WAITS = Counter(
+    "datafantasi_embedding_backend_waits_total",
+    "Times a photo batch waited because the model server was unavailable.",
+)
 PHOTOS_FAILED = Counter(
     "datafantasi_embedding_photos_failed_total",
     "Photos dead-lettered because the original is missing or no longer decodes.",

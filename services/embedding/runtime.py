@@ -23,6 +23,11 @@ class ModelUnavailable(RuntimeError):
     """Raised when the photo model cannot be used; the message gives the reason and the fix."""
 
 
+class BackendUnavailable(ModelUnavailable):
+    """Raised when the model server cannot be reached or has the model not loaded. The same
+    call can succeed later, so a consumer waits for the server instead of dead-lettering."""
+
+
 class ModelRuntime(abc.ABC):
     model_id: str
     """The model's name in the model store; vectors from different models never mix."""
@@ -48,3 +53,12 @@ class ModelRuntime(abc.ABC):
     def encode_images(self, images: Sequence[Image.Image]) -> np.ndarray:
         """Encode RGB photos: (n, dim) float32, L2-normalised rows."""
         return self.encode_prepared([self.prepare_image(image) for image in images])
+
+    def unavailable_reason(self) -> str | None:
+        """Reason the runtime cannot encode now (its model server is down, say); None when it
+        can. An in-process runtime is always available once loaded."""
+        return None
+
+    def close(self) -> None:
+        """Release connections to a model server; an in-process runtime holds none."""
+        return None

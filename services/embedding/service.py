@@ -146,14 +146,19 @@ class EmbeddingService:
         """Stop the photo threads; call after the bus has stopped delivering."""
         if self._consumer is not None:
             self._consumer.close()
+        if self._runtime is not None:
+            self._runtime.close()
 
     def health(self) -> dict[str, Any]:
         runtime = self._runtime
+        reason = self.unavailable_reason
+        if runtime is not None:
+            reason = runtime.unavailable_reason()
         return {
-            "ready": runtime is not None,
+            "ready": runtime is not None and reason is None,
             "model": self.model_id,
             "dim": self.dim,
-            "reason": self.unavailable_reason,
+            "reason": reason,
             "random_weights": runtime.random_weights if runtime is not None else None,
             "device": self._settings.embedding.device,
             "load_seconds": self._load_seconds,
@@ -191,6 +196,8 @@ class EmbeddingService:
 
 
 def _load_runtime(settings: Settings) -> ModelRuntime:
+    if settings.embedding.backend == "triton":
+        return _load_triton_runtime(settings)
     try:
         from services.embedding.open_clip_runtime import load_open_clip_runtime
     except ImportError as error:
@@ -206,6 +213,21 @@ def _load_runtime(settings: Settings) -> ModelRuntime:
         threads=settings.embedding.threads,
         allow_download=settings.embedding.allow_download,
     )
+
+
+def _load_triton_runtime(settings: Settings) -> ModelRuntime:
+    from services.embedding.triton.runtime import TritonOptions, load_triton_runtime
+
+    embedding = settings.embedding
+    options = TritonOptions(
+        url=embedding.triton_url,
+        protocol=embedding.triton_protocol,
+        timeout_s=embedding.triton_timeout_s,
+        max_in_flight=embedding.triton_max_in_flight,
+        retries=embedding.triton_retries,
+        retry_backoff_s=embedding.triton_retry_backoff_s,
+    )
+    return load_triton_runtime(settings.model_store, embedding.photo_model, options)
 
 
 def _decode_workers(batch_size: int) -> int:

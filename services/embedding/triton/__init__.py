@@ -1,0 +1,1 @@
+"""Serving the open_clip photo model through NVIDIA Triton Inference Server."""
