@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
+import httpx
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -19,7 +20,7 @@ from shared.logs import configure_logging
 from shared.settings import Settings
 
 app = typer.Typer(no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
-tenant_app = typer.Typer(no_args_is_help=True, help="Create and list tenants (operator).")
+tenant_app = typer.Typer(no_args_is_help=True, help="Create tenants (operator).")
 models_app = typer.Typer(no_args_is_help=True, help="Manage the model store.")
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(models_app, name="models")
@@ -34,7 +35,11 @@ UPLOAD_CHUNK_FILES = 16
 UPLOAD_CHUNK_BYTES = 64 * 1024 * 1024
 
 ApiOption = Annotated[
-    str, typer.Option("--api", envvar="DATAFANTASI_API_URL", help="Base URL of the API.")
+    str,
+    typer.Option(
+        "--api", envvar="DATAFANTASI_API_URL",
+        help="Base URL of the API; default: http://DATAFANTASI_API__HOST:DATAFANTASI_API__PORT.",
+    ),
 ]
 KeyOption = Annotated[
     str, typer.Option("--key", envvar="DATAFANTASI_API_KEY", help="The tenant's API key.")
@@ -42,6 +47,9 @@ KeyOption = Annotated[
 
 
 def _client(api: str, key: str = "", admin_token: str = "") -> DatafantasiClient:
+    if not api:
+        settings = Settings()
+        api = f"http://{settings.api.host}:{settings.api.port}"
     return DatafantasiClient(api, api_key=key, admin_token=admin_token)
 
 
@@ -70,7 +78,10 @@ def up(
     admin_token(settings)
     host = host or settings.api.host
     port = port or settings.api.port
-    console.print(f"Datafantasi (embedded) on http://{host}:{port}  data: {settings.data_dir}")
+    console.print(
+        f"Datafantasi (embedded) starting on http://{host}:{port}  data: {settings.data_dir}; "
+        "it accepts requests once the photo model has loaded"
+    )
     console.print(f"Operator token {token_hint}; API docs at http://{host}:{port}/docs")
     uvicorn.run(stack.create_app(), host=host, port=port, log_level="warning")
 
@@ -78,7 +89,7 @@ def up(
 @tenant_app.command("create")
 def tenant_create(
     name: str,
-    api: ApiOption = "http://127.0.0.1:8000",
+    api: ApiOption = "",
     tenant_id: Annotated[str | None, typer.Option("--id", help="Tenant id to use.")] = None,
     admin_token: Annotated[
         str, typer.Option(envvar="DATAFANTASI_API__ADMIN_TOKEN", help="Operator token.")
@@ -141,10 +152,25 @@ def ingest_paths(
             items.extend(report["items"])
             progress.advance(upload_task, len(chunk))
         asset_ids = {i["asset_id"] for i in items if i.get("asset_id")}
+        if wait and asset_ids and not _indexing_available(client):
+            wait = False
         if wait and asset_ids:
             index_task = progress.add_task("indexing", total=len(asset_ids))
             _wait_until_settled(client, asset_ids, progress, index_task)
     return items
+
+
+def _indexing_available(client: DatafantasiClient) -> bool:
+    """Tell whether photos can be indexed now; print the reason when they cannot."""
+    embedding = client.health().get("services", {}).get("embedding", {})
+    if embedding.get("ready", True):
+        return True
+    err.print(
+        "[yellow]The photos are stored but cannot be indexed yet:[/yellow] "
+        f"{embedding.get('reason', 'the embedding model is not ready')}. "
+        "They are indexed once the model is available; `datafantasi status` shows progress."
+    )
+    return False
 
 
 def _wait_until_settled(
@@ -165,7 +191,7 @@ def _wait_until_settled(
 @app.command()
 def ingest(
     path: Annotated[Path, typer.Argument(help="A photo, a zip archive or a folder of them.")],
-    api: ApiOption = "http://127.0.0.1:8000",
+    api: ApiOption = "",
     key: KeyOption = "",
     folder: Annotated[str, typer.Option(help="Folder to file the photos under.")] = "",
     tag: Annotated[list[str] | None, typer.Option(help="Tag for every photo; repeatable.")] = None,
@@ -204,7 +230,7 @@ def print_hits(title: str, page: dict[str, Any]) -> None:
 @app.command()
 def search(
     text: Annotated[str, typer.Argument(help="What the photos show, in Danish or English.")],
-    api: ApiOption = "http://127.0.0.1:8000",
+    api: ApiOption = "",
     key: KeyOption = "",
     limit: Annotated[int, typer.Option(help="Results to show.")] = 10,
     folder: Annotated[str | None, typer.Option(help="Only photos in this folder.")] = None,
@@ -227,7 +253,7 @@ def search(
 def similar(
     asset_id: Annotated[str | None, typer.Argument(help="Asset id of a stored photo.")] = None,
     photo: Annotated[Path | None, typer.Option(help="Or a photo file to compare with.")] = None,
-    api: ApiOption = "http://127.0.0.1:8000",
+    api: ApiOption = "",
     key: KeyOption = "",
     limit: Annotated[int, typer.Option(help="Results to show.")] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Print the raw JSON.")] = False,
@@ -235,6 +261,8 @@ def similar(
     """Find photos that look like a stored photo or a photo file."""
     if (asset_id is None) == (photo is None):
         _fail("give either an asset id or --photo FILE")
+    if photo is not None and not photo.is_file():
+        _fail(f"photo file not found: {photo}")
     client = _client(api, key)
     try:
         page = client.similar(asset_id, limit) if asset_id else client.similar_to_photo(
@@ -251,7 +279,7 @@ def similar(
 @app.command()
 def status(
     asset_id: Annotated[str | None, typer.Argument(help="One asset; all when left out.")] = None,
-    api: ApiOption = "http://127.0.0.1:8000",
+    api: ApiOption = "",
     key: KeyOption = "",
     upload: Annotated[str | None, typer.Option(help="Show one upload's files.")] = None,
 ) -> None:
@@ -309,7 +337,14 @@ def show_config() -> None:
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except httpx.TransportError as error:
+        err.print(
+            f"[red]error:[/red] cannot reach the Datafantasi API ({error}). Start it with "
+            "`datafantasi up`, or point --api / DATAFANTASI_API_URL at a running one."
+        )
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -192,3 +192,15 @@ def test_restart_keeps_the_index_and_finishes_unfinished_work(
     with TestClient(stack.create_app()) as http:
         page = http.get("/v1/search", params={"q": "grøn"}, headers=headers).json()
         assert [hit["filename"] for hit in page["hits"]] == ["late.jpg"]
+
+
+def test_folder_filter_is_spelled_as_at_upload(stack_client: StackClient) -> None:
+    headers = stack_client.create_tenant("steel")
+    stack_client.upload(headers, [("a.jpg", photo_bytes((1, 50, 90)))], folder="/site/")
+    stack_client.upload(headers, [("b.jpg", photo_bytes((90, 50, 1)))], folder="other")
+    stack_client.settle()
+    for spelling in ("site", "/site/", "site/"):
+        page = stack_client.http.get(
+            "/v1/search", params={"q": "x", "folder": spelling}, headers=headers
+        ).json()
+        assert [hit["filename"] for hit in page["hits"]] == ["a.jpg"], spelling

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
 from pydantic import BaseModel, Field
 
-from services.api.tenants import TenantDirectory, TenantExists
+from services.api.tenants import LastKey, TenantDirectory, TenantExists
 from shared.tenancy import TenantId
 
 router = APIRouter(prefix="/v1", tags=["tenants"])
@@ -36,6 +36,7 @@ class TenantCreated(TenantPublic):
 
 
 class KeyCreated(BaseModel):
+    key_id: str = Field(description="The key's public id, for revoking it.")
     api_key: str = Field(description="Shown once; only its hash is kept.")
 
 
@@ -84,10 +85,15 @@ def current_tenant_info(tenant_id: TenantId, directory: Directory) -> TenantPubl
 
 @router.post("/keys", status_code=status.HTTP_201_CREATED)
 def create_key(tenant_id: TenantId, directory: Directory) -> KeyCreated:
-    return KeyCreated(api_key=directory.create_key(tenant_id))
+    api_key = directory.create_key(tenant_id)
+    return KeyCreated(key_id=api_key.split("_")[1], api_key=api_key)
 
 
 @router.delete("/keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
 def revoke_key(key_id: str, tenant_id: TenantId, directory: Directory) -> None:
-    if not directory.revoke_key(tenant_id, key_id):
+    try:
+        revoked = directory.revoke_key(tenant_id, key_id)
+    except LastKey as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+    if not revoked:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"API key {key_id!r} not found")

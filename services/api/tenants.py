@@ -28,6 +28,10 @@ class TenantExists(ValueError):
     pass
 
 
+class LastKey(ValueError):
+    """Raised when revoking a tenant's only active key, which would lock the tenant out."""
+
+
 _DANISH_LETTERS = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "é": "e", "ü": "u"})
 
 
@@ -72,6 +76,14 @@ class TenantDirectory:
             key = session.get(ApiKey, key_id)
             if key is None or key.tenant_id != tenant_id:
                 return False
+            active = session.exec(
+                select(ApiKey).where(ApiKey.tenant_id == tenant_id, ApiKey.revoked_at == None)  # noqa: E711
+            ).all()
+            if key.revoked_at is None and len(active) == 1:
+                raise LastKey(
+                    f"API key {key_id!r} is the tenant's only active key: create a new key "
+                    "(POST /v1/keys) before revoking this one"
+                )
             key.revoked_at = key.revoked_at or utcnow()
             session.add(key)
             session.commit()

@@ -132,7 +132,7 @@ def list_community_members(
     service: Service,
     community_id: int,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> CommunityMemberPage:
     try:
         total, rows = service.community_members(tenant_id, community_id, limit, offset)

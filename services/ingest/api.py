@@ -120,7 +120,7 @@ def list_assets(
     tenant_id: TenantId,
     ingest: IngestDep,
     limit: Annotated[int, Query(ge=1, le=500, description="Assets per page.")] = 50,
-    offset: Annotated[int, Query(ge=0, description="Assets to skip.")] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000, description="Assets to skip.")] = 0,
     status_filter: Annotated[
         AssetStatus | None, Query(alias="status", description="Only assets in this status.")
     ] = None,

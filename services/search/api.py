@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from services.embedding.runtime import ModelUnavailable
 from services.ingest.images import PhotoRejected
+from services.ingest.service import InvalidUpload, normalize_folder
 from services.search.index import InvalidSearch, SearchFilters, SearchPage
 from services.search.service import MAX_LIMIT, MAX_OFFSET, AssetNotFound, SearchService
 from services.search.store import ModelMismatch
@@ -92,13 +93,15 @@ def search_filters(
     ] = None,
 ) -> SearchFilters:
     try:
+        # The same spelling rule as at upload, so "/site/" finds photos filed under "site".
+        folder = normalize_folder(folder) if folder is not None else None
         return SearchFilters(
             taken_from=_first_moment(taken_from),
             taken_to=_last_moment(taken_to),
-            folder=folder,
+            folder=folder or None,
             tag=tag,
         )
-    except InvalidSearch as error:
+    except (InvalidSearch, InvalidUpload) as error:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from None
 
 

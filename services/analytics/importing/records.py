@@ -22,7 +22,7 @@ from services.analytics.models import ParticipationStatus
 EMPLOYEE_BANDS = (
     (0, 0, "0"), (1, 4, "1-4"), (5, 9, "5-9"), (10, 19, "10-19"), (20, 49, "20-49"),
     (50, 99, "50-99"), (100, 199, "100-199"), (200, 499, "200-499"), (500, 999, "500-999"),
-    (1000, 10**9, "1000+"),
+    (1000, None, "1000+"),
 )
 
 _TRUE_WORDS = {"ja", "j", "x", "1", "yes", "y", "true", "sand", "✓", "✔"}
@@ -122,7 +122,12 @@ def parse_employee_band(value: str) -> str | None:
     text = value.lower().replace("ansatte", "").replace("employees", "").strip()
     if match := re.fullmatch(r"(\d[\d.]*)\s*[-\u2013]\s*(\d[\d.]*)", text):
         low, high = parse_count(match.group(1)), parse_count(match.group(2))
-        return band_for((low + high) // 2) if low <= high else None
+        if low > high:
+            raise InvalidValue(
+                f"invalid number of employees {value!r}: the interval's low end is above its "
+                "high end"
+            )
+        return band_for((low + high) // 2)
     if match := re.fullmatch(r"(\d[\d.]*)\s*\+", text):
         return band_for(parse_count(match.group(1)))
     try:
@@ -135,7 +140,10 @@ def parse_employee_band(value: str) -> str | None:
 
 
 def band_for(count: int) -> str:
-    return next(label for low, high, label in EMPLOYEE_BANDS if low <= count <= high)
+    for low, high, label in EMPLOYEE_BANDS:
+        if low <= count and (high is None or count <= high):
+            return label
+    raise InvalidValue(f"invalid number of employees {count}: must not be negative")
 
 
 def parse_member(values: dict[str, object], mapping: dict[str, str]) -> MemberRecord:

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from services.analytics.importing.columns import FileKind, MissingColumns
 from services.analytics.importing.importer import Importer
+from services.analytics.importing.records import parse_employee_band
 from services.analytics.importing.values import InvalidValue, parse_date, parse_number
 from services.analytics.models import Event, Member, MemberKind, Participation
 
@@ -326,3 +327,17 @@ def test_same_file_in_two_tenants_stays_apart(engine: Engine, importer: Importer
     a, b = members_of(engine, "tenant-a"), members_of(engine, "tenant-b")
     assert set(a) == set(b) == {"Anne Berg", "Berg ApS"}
     assert a["Anne Berg"].member_id != b["Anne Berg"].member_id
+
+
+@pytest.mark.parametrize(
+    ("text", "band"),
+    [("99999999999999999999999", "1000+"), ("10-99999999999", "1000+"), ("0", "0"),
+     ("1.200 ansatte", "1000+")],
+)
+def test_employee_band_of_huge_counts_is_the_top_band(text: str, band: str) -> None:
+    assert parse_employee_band(text) == band
+
+
+def test_employee_interval_with_low_above_high_is_rejected() -> None:
+    with pytest.raises(InvalidValue, match="low end is above its high end"):
+        parse_employee_band("5-2")

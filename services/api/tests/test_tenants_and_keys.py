@@ -110,3 +110,12 @@ def test_tenant_id_from_a_danish_name_spells_out_the_letters(client: TestClient)
     )
     assert response.status_code == 201
     assert response.json()["tenant_id"].startswith("staalbyg-aeroe-")
+
+
+def test_revoking_the_last_active_key_is_refused(client: TestClient) -> None:
+    key = _create(client, "A", "tenant-a")
+    key_id = key.split("_")[1]
+    response = client.delete(f"/v1/keys/{key_id}", headers={"X-API-Key": key})
+    assert response.status_code == 409
+    assert "only active key" in response.json()["detail"]
+    assert client.get("/v1/whoami", headers={"X-API-Key": key}).status_code == 200
