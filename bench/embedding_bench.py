@@ -9,12 +9,17 @@ The photos are measured in groups of one batch, and within a group the modes run
 another, so a change in the machine's load during the run affects every mode alike.
 
 (a) naive: the open_clip README's loop, one photo at a time: open the file, preprocess,
-    encode_image under torch.no_grad, normalise; torch's default thread count.
-(b) pipeline: the service path end to end: AssetIngested records on the in-process bus, the
-    embedding consumer reads each original from a FilesystemStore, decodes it with
-    decode_photo (JPEG draft mode), prepares the batch in threads, encodes it in one model
-    call under torch.inference_mode and publishes AssetEmbedded.
+    encode_image under torch.no_grad, normalise. It runs with torch's default thread count.
+(b) pipeline: the service path end to end, which is also (d), the ingest path through the
+    in-process consumer. AssetIngested records go onto the in-process bus. The embedding
+    consumer reads each original from a FilesystemStore and decodes it with decode_photo in
+    JPEG draft mode. It prepares the batch in threads, encodes it in one model call under
+    torch.inference_mode and publishes AssetEmbedded.
 (c) model alone: the same batches, already decoded and prepared, through one model call each.
+
+``--threads`` sets the service's torch threads (DATAFANTASI_EMBEDDING__THREADS). On a 2-core
+machine that other jobs share, 1 thread measured faster than torch's default of 2, because a
+2-thread operator waits for its second thread whenever another process holds that core.
 
 Usage: .venv/bin/python bench/embedding_bench.py [--photos 64] [--batch-size 16] [--threads 0]
 """
@@ -199,7 +204,7 @@ def measure(args: argparse.Namespace, scratch: Path) -> None:
 
     runners = {"naive": naive.run, "pipeline": pipeline.run, "model": model.run}
     threads = {"naive": default_threads, "pipeline": service_threads, "model": service_threads}
-    # One warm-up batch per mode: the first calls build oneDNN kernels and fill caches.
+    # One warm-up batch per mode, because the first calls of a mode allocate buffers and are slower.
     warm_up = paths[: args.batch_size]
     for mode, run in runners.items():
         torch.set_num_threads(threads[mode])
