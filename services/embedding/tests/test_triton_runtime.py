@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 from prometheus_client import REGISTRY
 
 pytest.importorskip(
@@ -27,7 +28,7 @@ from services.embedding.open_clip_runtime import OpenClipRuntime, load_open_clip
 from services.embedding.service import EmbeddingService
 from services.embedding.testing import TEST_MODEL
 from services.embedding.tests.samples import jpeg_bytes, photo
-from services.embedding.triton.local_server import LocalTritonServer
+from services.embedding.triton.local_server import LocalTritonServer, free_port
 from services.embedding.triton.repository import (
     build_repository,
     photo_model_name,
@@ -40,6 +41,7 @@ from services.embedding.triton.runtime import (
     TritonUnavailable,
     load_triton_runtime,
 )
+from services.ingest.images import decode_photo
 from shared.bus.memory import InProcessBus
 from shared.bus.topics import ASSET_EMBEDDED, ASSET_INGESTED, CONTRACT_VERSION
 from shared.contracts.v1.assets_pb2 import AssetEmbedded, AssetIngested
@@ -183,9 +185,7 @@ def test_prepared_photos_of_different_sizes_are_rejected(triton_runtime: TritonR
 
 
 def test_unreachable_server_raises_unavailable_and_reports_health(model_store: Path) -> None:
-    from services.embedding.triton.local_server import _free_port
-
-    options = TritonOptions(f"127.0.0.1:{_free_port()}", retries=1, retry_backoff_s=0.01)
+    options = TritonOptions(f"127.0.0.1:{free_port()}", retries=1, retry_backoff_s=0.01)
     runtime = load_triton_runtime(model_store, TEST_MODEL, options)
     try:
         reason = runtime.unavailable_reason()
@@ -247,16 +247,23 @@ def test_consumer_waits_out_triton_restart(
     service.subscribe()
     _publish_photos(bus, objects, 6)
     bus.start()
-    while _sample("datafantasi_embedding_backend_waits_total") < waits_before + 2:
+    for _ in range(600):
+        if _sample("datafantasi_embedding_backend_waits_total") >= waits_before + 2:
+            break
         assert not bus.wait_idle(0.2), "the batch finished while Triton was down"
+    else:
+        pytest.fail("the consumer never waited for Triton within 120 s")
     assert embedded == []
 
     triton_server.start(timeout_s=300)
-    assert bus.wait_idle(120), f"consumer still busy after Triton restarted: {bus.lag()}"
+    assert bus.wait_idle(180), f"consumer still busy after Triton restarted: {bus.lag()}"
+    health_up = service.health()
 
     assert dead_letters == []
     assert health_down["ready"] is False
     assert "unreachable" in health_down["reason"]
+    assert health_up["ready"] is True
+    assert health_up["reason"] is None
     assert sorted(message.asset_id for message in embedded) == [f"asset-{i}" for i in range(6)]
     local = local_runtime.encode_images(
         [_decoded(objects, f"asset-{i}") for i in range(6)]
@@ -269,8 +276,6 @@ def _asset_number(message: AssetEmbedded) -> int:
     return int(message.asset_id.removeprefix("asset-"))
 
 
-def _decoded(objects: FilesystemStore, asset_id: str):  # type: ignore[no-untyped-def]
-    from services.ingest.images import decode_photo
-
+def _decoded(objects: FilesystemStore, asset_id: str) -> Image.Image:
     data = objects.get(object_key(TENANT, "originals", asset_id))
     return decode_photo(data, max_pixels=100_000_000, draft_size=64).image

@@ -42,8 +42,8 @@ class LocalTritonServer:
         self.repository = repository
         self._workdir = workdir
         self._server_dir = _assemble_server(workdir / "tritonserver")
-        self.http_port = _free_port()
-        self.grpc_port = _free_port()
+        self.http_port = free_port()
+        self.grpc_port = free_port()
         self._process: subprocess.Popen[bytes] | None = None
         self._log_path = workdir / "tritonserver.log"
 
@@ -155,7 +155,7 @@ def _server_environment() -> dict[str, str]:
     return environment
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((HOST, 0))
         return int(probe.getsockname()[1])
