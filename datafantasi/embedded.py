@@ -84,6 +84,7 @@ class EmbeddedStack:
         if not self._started:
             return
         self.bus.stop()
+        self.embedding.close()
         self.analytics.close()
         self.search.close()
         self.engine.dispose()
