@@ -18,6 +18,9 @@ from services.analytics.api import router as analytics_router
 from services.analytics.service import AnalyticsService
 from services.api.app import create_app
 from services.api.tenants import TenantDirectory
+from services.audience.api import router as audience_router
+from services.audience.service import AudienceService
+from services.audience.text_encoder import E5TextEncoder
 from services.embedding.api import router as embedding_router
 from services.embedding.service import EmbeddingService
 from services.ingest.api import router as ingest_router
@@ -61,6 +64,7 @@ class EmbeddedStack:
         self.search = SearchService(settings, self.bus, self.vectors, self.embedding)
         self.ingest = IngestService(settings, self.engine, self.bus, self.objects)
         self.analytics = AnalyticsService(settings.analytics, self.engine)
+        self.audience = AudienceService(self.engine, E5TextEncoder())
         self._started = False
 
     def start(self) -> None:
@@ -106,7 +110,8 @@ class EmbeddedStack:
         app = create_app(
             directory=self.tenants,
             admin_token=admin_token(self.settings),
-            routers=[ingest_router, search_router, embedding_router, analytics_router],
+            routers=[ingest_router, search_router, embedding_router, analytics_router,
+                     audience_router],
             health_checks={
                 "embedding": self.embedding.health,
                 "search": self.search.health,
@@ -118,5 +123,6 @@ class EmbeddedStack:
         app.state.search = self.search
         app.state.embedding = self.embedding
         app.state.analytics = self.analytics
+        app.state.audience = self.audience
         app.state.stack = self
         return app
