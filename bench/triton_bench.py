@@ -11,6 +11,7 @@ Triton is the CPU or GPU build of tritonserver from the nvidia-pytriton wheel, s
 Default (CPU, a quick run): the tiny test model, batch sizes 1, 8, 32.
 ``--device cuda``: open_clip ViT-B-32 with random weights, batch sizes 1..64, Triton instances of
 kind KIND_GPU, and the in-process runtime on cuda.
+NOTE: only the CPU mode has run so far; the cuda mode needs a machine with an NVIDIA GPU.
 
 Usage: .venv/bin/python bench/triton_bench.py [--device cpu|cuda] [--batches 20]
 """

@@ -39,7 +39,9 @@ from shared.storage import ObjectStore
 log = logging.getLogger(__name__)
 
 _BACKEND_WAIT_FIRST_S = 0.5
-_BACKEND_WAIT_MAX_S = 30.0
+# One failed request every few seconds costs a down server nothing, and the batch goes on within
+# this many seconds of the server coming back.
+_BACKEND_WAIT_MAX_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -111,8 +113,8 @@ class EmbedIngestedPhotos:
         # A model server that is down fails every record alike, so the batch waits here, with
         # its records uncommitted, until the server is back. Letting the error reach the retry
         # step would dead-letter photos that are fine.
-        # NOTE: the wait has no end, so a consumer stopped while the server is down keeps its
-        # thread blocked until the process exits; the records are redelivered after a restart.
+        # NOTE: the wait has no end. A consumer stopped while the server is down keeps its thread
+        # blocked until the process exits, and its records are delivered again after a restart.
         delay = _BACKEND_WAIT_FIRST_S
         while True:
             try:

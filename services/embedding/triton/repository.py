@@ -17,6 +17,7 @@ the tests start, contains only the python backend (``tritonserver/backends/pytho
 python backend runs the same open_clip code as the in-process runtime, so the vectors agree,
 and it supports the Hugging Face text towers that an ONNX export would need separate work for.
 On a GPU server the same repository runs with ``--kind gpu``.
+NOTE: the KIND_GPU path (model on ``cuda:<device id>`` in ``model.py``) has not run on a GPU yet.
 TODO: an ONNX export served by onnxruntime with the TensorRT or CUDA execution provider is
 likely faster on GPU; it needs a Triton build with the onnxruntime backend (the NGC image).
 
