@@ -7,8 +7,9 @@ Each member gets three rows of features:
   posts). Weights are 1 for a follow or like and 2 for a comment, and engaging with a post also
   links to its owner at half weight. TF-IDF then weights each anchor by how few members share
   it, so an anchor that most members share carries little information about interests.
-- text: the e5 vector of the member's own comments plus the vectors of the anchors, weighted
-  by the TF-IDF row (an account's vector is the mean of its bio and its captions).
+- text: the e5 vectors of the anchors, weighted by the TF-IDF row (an account's vector is the
+  mean of its bio and its captions), plus the sum of the member's own comment vectors, each
+  part scaled to unit length first so that neither drowns the other.
 - terms: counts of words and hashtags in the member's comments and in the hashtags of the
   posts engaged with, for labelling communities.
 """
@@ -224,7 +225,8 @@ def _text_vectors(
         (np.ones(len(comment_rows)), (comment_rows, comment_texts)),
         shape=(len(members), len(texts.items)),
     )
-    combined = link_features @ anchor_vectors + own @ vectors
+    anchors_part = _normalize_dense(np.asarray(link_features @ anchor_vectors))
+    combined = anchors_part + _normalize_dense(np.asarray(own @ vectors))
     return _center_and_normalize(np.asarray(combined, dtype=np.float32))
 
 
@@ -263,6 +265,11 @@ class _UniqueTexts:
             found = self._index[text] = len(self.items)
             self.items.append(text)
         return found
+
+
+def _normalize_dense(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
 
 
 def _center_and_normalize(vectors: np.ndarray) -> np.ndarray:
