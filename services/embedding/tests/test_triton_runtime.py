@@ -36,6 +36,7 @@ from services.embedding.triton.repository import (
 )
 from services.embedding.triton.runtime import (
     InvalidModelInput,
+    Protocol,
     TritonOptions,
     TritonRuntime,
     TritonUnavailable,
@@ -184,8 +185,11 @@ def test_prepared_photos_of_different_sizes_are_rejected(triton_runtime: TritonR
         triton_runtime.encode_prepared(prepared)
 
 
-def test_unreachable_server_raises_unavailable_and_reports_health(model_store: Path) -> None:
-    options = TritonOptions(f"127.0.0.1:{free_port()}", retries=1, retry_backoff_s=0.01)
+@pytest.mark.parametrize("protocol", ["grpc", "http"])
+def test_unreachable_server_raises_unavailable_and_reports_health(
+    model_store: Path, protocol: Protocol
+) -> None:
+    options = TritonOptions(f"127.0.0.1:{free_port()}", protocol, retries=1, retry_backoff_s=0.01)
     runtime = load_triton_runtime(model_store, TEST_MODEL, options)
     try:
         reason = runtime.unavailable_reason()
