@@ -56,8 +56,8 @@ class CommunityParameters:
     merge_similarity: float = 0.7
     merge_connectivity: float = 0.25
     min_community_size: int = 10
-    # Communities under 1% of the members are too small to act on; they join their neighbours.
-    min_community_share: float = 0.01
+    # Communities under 2% of the members are too small to act on, so they join their neighbours.
+    min_community_share: float = 0.02
 
     def as_dict(self) -> dict[str, float | int]:
         return asdict(self)

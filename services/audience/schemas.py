@@ -44,7 +44,7 @@ class CommunityRunIn(BaseModel):
     )
     min_community_size: int = Field(default=10, ge=1, le=100_000)
     min_community_share: float = Field(
-        default=0.01, ge=0.0, le=0.5, description="Smaller communities join their neighbours."
+        default=0.02, ge=0.0, le=0.5, description="Smaller communities join their neighbours."
     )
 
 
