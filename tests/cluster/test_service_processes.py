@@ -25,7 +25,9 @@ from infra.service_process import ServiceProcess
 from tests.cluster.conftest import BROKER_MAX_MESSAGE_BYTES
 from tests.support import ADMIN_TOKEN, photo_bytes, skimage_photos
 
-SETTLE_TIMEOUT_S = 90.0
+# Generous: on an idle machine the photos settle within seconds, but a loaded 2-core machine
+# has been seen to need more than 90 s while the processes compete for the cores.
+SETTLE_TIMEOUT_S = 300.0
 
 
 @dataclass
