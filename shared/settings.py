@@ -81,12 +81,14 @@ class IngestSettings(BaseModel):
     max_upload_bytes: int = Field(
         default=512 * 1024 * 1024, gt=0, description="Largest accepted upload, in bytes."
     )
-    max_zip_entries: int = Field(default=50_000, gt=0, description="Most files in one zip.")
+    max_zip_entries: int = Field(
+        default=50_000, gt=0, description="Maximum number of files in one zip."
+    )
     max_zip_uncompressed_bytes: int = Field(
         default=8 * 1024**3, gt=0, description="Largest total uncompressed size of one zip."
     )
     thumbnail_size: int = Field(
-        default=320, gt=16, description="Longest side of a thumbnail, in pixels."
+        default=320, gt=16, description="Maximum length of a thumbnail's longer side, in pixels."
     )
 
 
@@ -133,7 +135,7 @@ class EmbeddingSettings(BaseModel):
     )
     batch_size: int = Field(default=16, ge=1, le=1024, description="Photos per model call.")
     batch_wait_s: float = Field(
-        default=0.05, ge=0, description="Longest wait for a batch to fill, in seconds."
+        default=0.05, ge=0, description="Maximum wait for a batch to fill, in seconds."
     )
     device: str = Field(default="cpu", description="torch device for the in-process model.")
     threads: int = Field(

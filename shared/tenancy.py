@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 
-# Declared so that the OpenAPI document lists the key as a security scheme and the /docs page
-# offers an "Authorize" box; the authenticator reads the header itself.
+# Declared so that the OpenAPI document lists the key as a security scheme and /docs offers an
+# "Authorize" box. The authenticator reads the header itself.
 API_KEY_HEADER = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="The tenant's API key (df_...)."
 )

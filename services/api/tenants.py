@@ -19,7 +19,7 @@ from shared.db import session_scope
 log = logging.getLogger(__name__)
 
 _TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
-# Writing last_used_at on every request would make each read a write; once a minute is enough
+# Writing last_used_at on every request would make each read a write. Once a minute is enough
 # to tell a key in use from a forgotten one.
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
 

@@ -216,7 +216,7 @@ class IngestService:
 
         NOTE: a photo deleted while its AssetEmbedded record is still in flight can be indexed
         after the AssetDeleted record is handled, because the two topics are not ordered
-        against each other; deleting it again removes that vector.
+        against each other. Deleting it again removes that vector.
         """
         with session_scope(self._engine) as session:
             session.delete(_find_asset(session, tenant_id, asset_id))

@@ -262,10 +262,10 @@ class EdgeStore(VectorStore):
             optimizers=EdgeOptimizersConfig(
                 indexing_threshold=1, default_segment_number=tuning.segments
             ),
-            # Payloads cached in memory (the default reads them from disk for every hit) and one
-            # search thread per query (request threads already run queries side by side):
-            # together they took bench/search_bench.py's p95 at 100,000 vectors from 17 ms to
-            # 4 ms on an idle 2-core machine; they were not measured apart.
+            # The default reads payloads from disk for every hit, and request threads already run
+            # queries side by side. Cached payloads and one search thread per query together took
+            # bench/search_bench.py's p95 at 100,000 vectors from 17 ms to 4 ms on an idle 2-core
+            # machine. The two changes were not measured apart.
             payload_memory=Memory.Cached,
             max_search_threads=1,
         )
