@@ -203,6 +203,30 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Field(
+class RedisSettings(BaseModel):
+    url: str = Field(
+        default="redis://127.0.0.1:6379/0",
+        description="Redis URL; the cluster mode's Celery broker for jobs.",
+    )
+
+
+class JobsSettings(BaseModel):
+    backend: Literal["thread", "celery"] = Field(
+        default="thread",
+        description="Where jobs run: thread (threads of the serving process, the embedded mode) "
+        "or celery (the worker process, through Redis).",
+    )
+    threads: int = Field(
+        default=1, ge=1, le=64, description="Jobs run at once by one process (thread or worker)."
+    )
+    worker_port: int = Field(
+        default=8020,
+        ge=1,
+        le=65535,
+        description="Port of the worker process's health and metrics in the cluster mode.",
+    )
+
+
         default=Path(".datafantasi"), description="Folder for everything the embedded mode keeps."
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
@@ -220,6 +244,8 @@ class Settings(BaseSettings):
         return self.database.url or f"sqlite:///{self.data_dir / 'datafantasi.db'}"
 
     @property
+    redis: RedisSettings = RedisSettings()
+    jobs: JobsSettings = JobsSettings()
     def storage_root(self) -> Path:
         return self.storage.root or self.data_dir / "objects"
 
