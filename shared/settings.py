@@ -106,6 +106,12 @@ class EmbeddingSettings(BaseModel):
     triton_protocol: Literal["grpc", "http"] = Field(
         default="grpc", description="Protocol of the Triton client."
     )
+    triton_metrics_url: str = Field(
+        default="",
+        description="Triton's Prometheus metrics page, e.g. http://127.0.0.1:8002/metrics. When "
+        "set, the embedding service reads it at each scrape of its own /metrics and serves "
+        "Triton's metrics with its own; empty means not read.",
+    )
     triton_timeout_s: float = Field(
         default=30.0, gt=0, description="Maximum time of one Triton request, in seconds."
     )

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 from PIL import Image
+from prometheus_client import REGISTRY
+from prometheus_client.registry import Collector
 
 from services.embedding.consumer import EmbedIngestedPhotos
 from services.embedding.metrics import (
@@ -49,6 +51,7 @@ class EmbeddingService:
         self._consumer: EmbedIngestedPhotos | None = None
         self._load_seconds: float | None = None
         self._lock = threading.Lock()
+        self._server_metrics: Collector | None = None
         self.unavailable_reason: str | None = _NOT_STARTED
 
     @property
@@ -81,6 +84,7 @@ class EmbeddingService:
         with self._lock:
             if self._runtime is not None:
                 return
+            self._scrape_triton_metrics()
             started = time.perf_counter()
             try:
                 runtime = _load_runtime(self._settings)
@@ -148,6 +152,19 @@ class EmbeddingService:
             self._consumer.close()
         if self._runtime is not None:
             self._runtime.close()
+        if self._server_metrics is not None:
+            REGISTRY.unregister(self._server_metrics)
+            self._server_metrics = None
+
+    def _scrape_triton_metrics(self) -> None:
+        embedding = self._settings.embedding
+        if embedding.backend != "triton" or not embedding.triton_metrics_url:
+            return
+        if self._server_metrics is None:
+            from services.embedding.triton.server_metrics import TritonServerMetrics
+
+            self._server_metrics = TritonServerMetrics(embedding.triton_metrics_url)
+            REGISTRY.register(self._server_metrics)
 
     def health(self) -> dict[str, Any]:
         runtime = self._runtime

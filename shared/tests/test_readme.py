@@ -3,16 +3,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from shared.settings_doc import config_table
+from shared.settings_doc import config_table, readme_table
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def test_readme_configuration_table_matches_settings() -> None:
-    text = README.read_text()
-    match = re.search(r"<!-- config-table:[^>]*-->\n(.*?)\n<!-- /config-table -->", text, re.S)
-    assert match, "README has no generated configuration table"
-    assert match.group(1) == config_table(), "run: python -m shared.settings_doc"
+    table = readme_table(README.read_text())
+    assert table is not None, "README has no generated configuration table"
+    assert table == config_table(), "run: python -m shared.settings_doc --write"
 
 
 def test_readme_has_exactly_two_setup_commands() -> None:

@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from prometheus_client import REGISTRY
+from prometheus_client import REGISTRY, generate_latest
+from prometheus_client.parser import text_string_to_metric_families
 
 pytest.importorskip(
     "tritonclient.grpc", reason="tritonclient is not installed: pip install -e '.[triton]'"
@@ -42,6 +43,7 @@ from services.embedding.triton.runtime import (
     TritonUnavailable,
     load_triton_runtime,
 )
+from services.embedding.triton.server_metrics import TritonServerMetrics
 from services.ingest.images import decode_photo
 from shared.bus.memory import InProcessBus
 from shared.bus.topics import ASSET_EMBEDDED, ASSET_INGESTED, CONTRACT_VERSION
@@ -200,6 +202,45 @@ def test_unreachable_server_raises_unavailable_and_reports_health(
 
     assert reason is not None
     assert "unreachable" in reason
+
+
+def test_service_metrics_include_triton_server_metrics(
+    make_service: MakeService, triton_server: LocalTritonServer
+) -> None:
+    service = make_service(
+        TEST_MODEL,
+        backend="triton",
+        triton_url=triton_server.grpc_url,
+        triton_metrics_url=triton_server.metrics_url,
+    )
+    service.encode_texts(["en kat på en eng"])
+
+    families = {
+        family.name: family
+        for family in text_string_to_metric_families(generate_latest(REGISTRY).decode())
+    }
+    text_requests = [
+        sample.value
+        for sample in families["nv_inference_request_success"].samples
+        if sample.labels.get("model") == text_model_name(TEST_MODEL)
+    ]
+
+    assert text_requests
+    assert text_requests[0] >= 1
+    assert "nv_inference_queue_duration_us" in families
+    assert _sample("datafantasi_triton_server_metrics_up") == 1.0
+
+
+def test_unreachable_metrics_page_reports_down() -> None:
+    collector = TritonServerMetrics(f"http://127.0.0.1:{free_port()}/metrics", timeout_s=0.5)
+
+    families = {family.name: family for family in collector.collect()}
+
+    assert list(families) == [
+        "datafantasi_triton_server_metrics_up",
+        "datafantasi_triton_server_metrics_scrape_seconds",
+    ]
+    assert families["datafantasi_triton_server_metrics_up"].samples[0].value == 0.0
 
 
 def _publish_photos(bus: InProcessBus, objects: FilesystemStore, count: int) -> None:

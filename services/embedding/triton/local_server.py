@@ -44,6 +44,7 @@ class LocalTritonServer:
         self._server_dir = _assemble_server(workdir / "tritonserver")
         self.http_port = free_port()
         self.grpc_port = free_port()
+        self.metrics_port = free_port()
         self._process: subprocess.Popen[bytes] | None = None
         self._log_path = workdir / "tritonserver.log"
 
@@ -54,6 +55,10 @@ class LocalTritonServer:
     @property
     def http_url(self) -> str:
         return f"{HOST}:{self.http_port}"
+
+    @property
+    def metrics_url(self) -> str:
+        return f"http://{HOST}:{self.metrics_port}/metrics"
 
     def start(self, timeout_s: float = 120.0) -> None:
         """Start the server and wait until every model is ready.
@@ -72,7 +77,9 @@ class LocalTritonServer:
             f"--http-port={self.http_port}",
             f"--grpc-address={HOST}",
             f"--grpc-port={self.grpc_port}",
-            "--allow-metrics=false",
+            "--allow-metrics=true",
+            f"--metrics-address={HOST}",
+            f"--metrics-port={self.metrics_port}",
             "--strict-readiness=true",
             # The repository's configs are complete, and completing them would start one more
             # python-backend stub per model, which imports torch again.
