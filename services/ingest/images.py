@@ -105,7 +105,7 @@ def decode_photo(data: bytes, *, max_pixels: int, draft_size: int | None = None)
     """
     if not data:
         raise PhotoRejected("The file is empty.", "empty")
-    image = _open(data)
+    image = _open(data, max_pixels)
     _check_pixels(image, max_pixels)
     width, height = image.size
     if draft_size is not None and image.format in ("JPEG", "MPO"):
@@ -136,14 +136,18 @@ def make_thumbnail(image: Image.Image, size: int, *, quality: int = 85) -> bytes
     return buffer.getvalue()
 
 
-def _open(data: bytes) -> Image.Image:
+def _open(data: bytes, max_pixels: int) -> Image.Image:
     try:
         image = Image.open(io.BytesIO(data), formats=_OPEN_FORMATS)
     except UnidentifiedImageError:
         raise PhotoRejected(_unsupported_reason(data), "unsupported_format") from None
-    except Image.DecompressionBombError as error:
-        # Pillow's own limit (Image.MAX_IMAGE_PIXELS x 2) can fire before ours when ours is larger.
-        reason = f"The image is too large to decode safely: {error}"
+    except Image.DecompressionBombError:
+        # Pillow's own limit (Image.MAX_IMAGE_PIXELS x 2) can fire before ours when ours is
+        # larger. Its message gives Pillow's limit, which is not the one the tenant can act on.
+        reason = (
+            f"The image has more pixels than can be decoded safely (the limit is "
+            f"{max_pixels:,} pixels), so it is treated as a decompression bomb and not decoded."
+        )
         raise PhotoRejected(reason, "too_many_pixels") from None
     except _DECODE_ERRORS as error:
         reason = f"The file is damaged and cannot be read: {error}."

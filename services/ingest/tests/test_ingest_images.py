@@ -171,6 +171,16 @@ def test_decode_rejects_bomb_from_header_alone() -> None:
     assert "1,000,000" in error.reason
 
 
+def test_bomb_over_pillow_limit_names_ours() -> None:
+    # 20000 x 20000 is over Pillow's own limit (about 179 million pixels), which then fires
+    # before ours; the reason must still give the limit the tenant's settings set.
+    error = rejection(png_header_only(20_000, 20_000), max_pixels=1_000_000_000)
+
+    assert error.kind == "too_many_pixels"
+    assert "1,000,000,000 pixels" in error.reason
+    assert "178956970" not in error.reason
+
+
 def test_decode_rejects_truncated_jpeg() -> None:
     error = rejection(truncated(sideways_jpeg(1, size=(200, 200))))
 
