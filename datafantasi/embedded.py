@@ -118,6 +118,7 @@ class EmbeddedStack:
                 "bus": lambda: {"ready": True, "lag": sum(self.bus.lag().values())},
             },
             lifespan=lifespan,
+            settings=self.settings,
         )
         app.state.ingest = self.ingest
         app.state.search = self.search

@@ -120,6 +120,7 @@ class ApiProcess:
                 "embedding": self._embedding_state,
             },
             lifespan=_lifespan(self.start, self.stop),
+            settings=self.settings,
         )
         app.state.ingest = self.ingest
         app.state.search = self.search

@@ -186,6 +186,32 @@ class ApiSettings(BaseModel):
         description="Token for tenant administration; empty means one is generated into "
         "<data_dir>/admin-token on first start.",
     )
+    token_signing_key: str = Field(
+        default="",
+        description="Secret that signs users' access tokens; empty means one is generated into "
+        "<data_dir>/token-signing-key on first start. Every API process needs the same one.",
+    )
+    token_issuer: str = Field(
+        default="datafantasi", description="Issuer (iss) and audience (aud) of access tokens."
+    )
+    token_ttl_s: int = Field(
+        default=900, ge=60, le=86400, description="Lifetime of a user's access token, in seconds."
+    )
+    invitation_ttl_s: int = Field(
+        default=7 * 86400, ge=300, description="Lifetime of an invitation token, in seconds."
+    )
+    requests_per_minute: int = Field(
+        default=600, ge=1, description="Requests per minute allowed to one API key or user."
+    )
+    sign_ins_per_minute: int = Field(
+        default=10, ge=1,
+        description="Sign-in attempts per minute allowed for one e-mail address from one client.",
+    )
+    rate_limit_backend: Literal["memory", "redis"] = Field(
+        default="memory",
+        description="Where rate-limit counters are kept: memory (in the process, the embedded "
+        "mode) or redis (at DATAFANTASI_REDIS__URL, shared by every API process).",
+    )
 
 
 class AnalyticsSettings(BaseModel):

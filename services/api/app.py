@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from collections.abc import Awaitable, Callable, Iterable
+from datetime import timedelta
 
-from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from services.api.accounts import router as accounts_router
+from services.api.admin import operator_router
 from services.api.admin import router as admin_router
-from services.api.tenants import ApiKeyAuthenticator, TenantDirectory
+from services.api.audit import AuditLog
+from services.api.auth import Security, authorize
+from services.api.errors import ERROR_RESPONSES, add_error_bodies
+from services.api.ratelimit import MemoryRateLimiter, RedisRateLimiter
+from services.api.records import add_audit_and_idempotency
+from services.api.tenants import TenantDirectory
+from services.api.tokens import TokenIssuer, signing_key
+from services.api.users import UserDirectory
 from shared.metrics import HTTP_REQUESTS, HTTP_SECONDS
+from shared.settings import ApiSettings, Settings
 
 log = logging.getLogger(__name__)
 
@@ -27,24 +38,59 @@ def create_app(
     routers: Iterable[APIRouter],
     health_checks: dict[str, HealthCheck],
     lifespan: Callable[[FastAPI], object] | None = None,
+    settings: Settings | None = None,
 ) -> FastAPI:
+    """Build the app; without ``settings`` (tests) tokens are signed with a random key."""
     app = FastAPI(
         title="Datafantasi API",
         version="1",
         description="Photo-archive search and the other Datafantasi capabilities, per tenant. "
-        "Send the tenant's API key in the X-API-Key header.",
+        "Send a partner API key in the X-API-Key header, or a user's access token from "
+        "POST /v1/auth/token in Authorization: Bearer. Lists are paginated with limit and "
+        "cursor and carry a next link; errors have the body "
+        '{"error": {"code", "message", "details"}}.',
         lifespan=lifespan,  # type: ignore[arg-type]
+        dependencies=[Depends(authorize)],
+        responses=ERROR_RESPONSES,
     )
+    security = build_security(directory, settings)
     app.state.tenants = directory
     app.state.admin_token = admin_token
-    app.state.authenticator = ApiKeyAuthenticator(directory)
+    app.state.security = security
+    app.state.authenticator = lambda request: security.principal(request).tenant_id
+    app.include_router(operator_router)
     app.include_router(admin_router)
+    app.include_router(accounts_router)
     for router in routers:
         app.include_router(router)
     add_health(app, health_checks)
     add_metrics(app)
-    _add_error_bodies(app)
+    add_audit_and_idempotency(app)
+    add_error_bodies(app)
     return app
+
+
+def build_security(directory: TenantDirectory, settings: Settings | None) -> Security:
+    engine = directory.engine
+    api = settings.api if settings else ApiSettings()
+    key = signing_key(api.token_signing_key, settings.data_dir) if settings else (
+        secrets.token_urlsafe(48)
+    )
+    if settings and api.rate_limit_backend == "redis":
+        limiter: MemoryRateLimiter | RedisRateLimiter = RedisRateLimiter(settings.redis.url)
+    else:
+        limiter = MemoryRateLimiter()
+    return Security(
+        directory=directory,
+        users=UserDirectory(engine, timedelta(seconds=api.invitation_ttl_s)),
+        tokens=TokenIssuer(
+            key, issuer=api.token_issuer, audience=api.token_issuer, ttl_s=api.token_ttl_s
+        ),
+        limiter=limiter,
+        audit=AuditLog(engine),
+        requests_per_minute=api.requests_per_minute,
+        sign_ins_per_minute=api.sign_ins_per_minute,
+    )
 
 
 def add_health(app: FastAPI, checks: dict[str, HealthCheck]) -> None:
@@ -72,16 +118,3 @@ def add_metrics(app: FastAPI) -> None:
         HTTP_REQUESTS.labels(request.method, path, str(response.status_code)).inc()
         HTTP_SECONDS.labels(request.method, path).observe(time.perf_counter() - started)
         return response
-
-
-def _add_error_bodies(app: FastAPI) -> None:
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
-        problems = [
-            {"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")}
-            for e in error.errors()
-        ]
-        summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
-        return JSONResponse(
-            {"detail": f"invalid request: {summary}", "errors": problems}, status_code=422
-        )

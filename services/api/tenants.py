@@ -1,4 +1,4 @@
-"""Tenants and their API keys: creation, authentication and revocation."""
+"""Tenants and their API keys: creation, authentication, listing and revocation."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import re
 import secrets
 from datetime import timedelta
 
-from fastapi import HTTPException, Request, status
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
+from services.api.access import Action
 from services.api.keys import issue_key, parse_key, secret_matches
 from services.api.models import ApiKey, Tenant
 from services.ingest.models import utcnow
@@ -44,6 +44,10 @@ class TenantDirectory:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
     def create_tenant(self, name: str, tenant_id: str | None = None) -> tuple[Tenant, str]:
         """Create a tenant with a first API key; returns the tenant and the key's plaintext."""
         tenant_id = tenant_id or f"{slugify(name)}-{secrets.token_hex(3)}"
@@ -57,19 +61,33 @@ class TenantDirectory:
             tenant = Tenant(tenant_id=tenant_id, name=name)
             session.add(tenant)
             session.commit()
-        plaintext = self.create_key(tenant_id)
+        _key, plaintext = self.create_key(tenant_id, name="first key")
         log.info("created tenant %s (%s)", tenant_id, name)
         return tenant, plaintext
 
-    def create_key(self, tenant_id: str) -> str:
+    def create_key(
+        self, tenant_id: str, name: str = "", actions: frozenset[Action] | None = None
+    ) -> tuple[ApiKey, str]:
+        """Issue a key allowing ``actions`` (all when None); returns it and its plaintext."""
         issued = issue_key()
+        allowed = " ".join(sorted(a.value for a in (actions or frozenset(Action))))
+        key = ApiKey(
+            key_id=issued.key_id, tenant_id=tenant_id, secret_hash=issued.secret_hash, name=name,
+            actions=allowed,
+        )
         with session_scope(self._engine) as session:
-            session.add(
-                ApiKey(key_id=issued.key_id, tenant_id=tenant_id, secret_hash=issued.secret_hash)
-            )
+            session.add(key)
             session.commit()
-        log.info("issued API key %s for tenant %s", issued.key_id, tenant_id)
-        return issued.plaintext
+        log.info("issued API key %s for tenant %s (%s)", issued.key_id, tenant_id, allowed)
+        return key, issued.plaintext
+
+    def list_keys(self, tenant_id: str, offset: int, limit: int) -> list[ApiKey]:
+        with session_scope(self._engine) as session:
+            query = (
+                select(ApiKey).where(ApiKey.tenant_id == tenant_id)
+                .order_by(col(ApiKey.created_at), col(ApiKey.key_id)).offset(offset).limit(limit)
+            )
+            return list(session.exec(query))
 
     def revoke_key(self, tenant_id: str, key_id: str) -> bool:
         with session_scope(self._engine) as session:
@@ -98,17 +116,8 @@ class TenantDirectory:
         with session_scope(self._engine) as session:
             return session.get(Tenant, tenant_id)
 
-    def delete_tenant_records(self, tenant_id: str) -> None:
-        with session_scope(self._engine) as session:
-            for key in session.exec(select(ApiKey).where(ApiKey.tenant_id == tenant_id)):
-                session.delete(key)
-            tenant = session.get(Tenant, tenant_id)
-            if tenant is not None:
-                session.delete(tenant)
-            session.commit()
-
-    def authenticate(self, plaintext: str) -> str | None:
-        """Return the tenant id of a valid, unrevoked key; None otherwise."""
+    def authenticate_key(self, plaintext: str) -> tuple[ApiKey, bool] | None:
+        """Return a valid, unrevoked key, and whether this is its first use in a minute."""
         parsed = parse_key(plaintext)
         if parsed is None:
             return None
@@ -123,36 +132,9 @@ class TenantDirectory:
             last_used = key.last_used_at
             if last_used is not None and last_used.tzinfo is None:
                 last_used = last_used.replace(tzinfo=now.tzinfo)
-            if last_used is None or now - last_used > _LAST_USED_RESOLUTION:
+            touched = last_used is None or now - last_used > _LAST_USED_RESOLUTION
+            if touched:
                 key.last_used_at = now
                 session.add(key)
                 session.commit()
-            return key.tenant_id
-
-
-class ApiKeyAuthenticator:
-    """Resolve the tenant of a request from ``X-API-Key`` or ``Authorization: Bearer``."""
-
-    def __init__(self, directory: TenantDirectory) -> None:
-        self._directory = directory
-
-    def __call__(self, request: Request) -> str:
-        presented = request.headers.get("x-api-key", "")
-        if not presented:
-            scheme, _, token = request.headers.get("authorization", "").partition(" ")
-            if scheme.lower() == "bearer":
-                presented = token.strip()
-        if not presented:
-            raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED,
-                "missing API key: send it in the X-API-Key header",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        tenant_id = self._directory.authenticate(presented)
-        if tenant_id is None:
-            raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED,
-                "invalid or revoked API key",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        return tenant_id
+            return key, touched

@@ -1,0 +1,213 @@
+"""Routes for users: sign-in, the signed-in user, the tenant's users and invitations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from pydantic import BaseModel, Field
+
+from services.api.access import Principal, Role
+from services.api.auth import Security
+from services.api.pagination import Cursor, Limit, Page, offset_from, offset_page
+from services.api.users import InvitationInvalid, LastOwner, UserExists
+from shared.tenancy import TenantId, current_principal
+
+router = APIRouter(prefix="/v1", tags=["users"])
+
+
+def _security(request: Request) -> Security:
+    return request.app.state.security
+
+
+SecurityDep = Annotated[Security, Depends(_security)]
+Caller = Annotated[Principal, Depends(current_principal)]
+
+
+class SignIn(BaseModel):
+    email: str = Field(max_length=320, examples=["ejer@staalbyg.dk"])
+    password: str = Field(max_length=256, examples=["korrekt-hest-batteri"])
+
+
+class AccessToken(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds until the token expires.")
+
+
+class Me(BaseModel):
+    user_id: str | None = Field(description="Null when the caller is an API key.")
+    email: str | None
+    name: str | None
+    role: Role | None
+    tenant_id: str
+    tenant_name: str
+    language: Literal["da", "en"] | None
+    key_id: str | None = Field(default=None, description="Set when the caller is an API key.")
+    actions: list[str]
+
+
+class MeUpdate(BaseModel):
+    language: Literal["da", "en"] | None = None
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class UserPublic(BaseModel):
+    user_id: str
+    email: str
+    name: str
+    role: Role
+    language: str
+    created_at: datetime
+    last_sign_in_at: datetime | None
+
+
+class RoleUpdate(BaseModel):
+    role: Role
+
+
+class InvitationCreate(BaseModel):
+    email: str = Field(max_length=320, examples=["kollega@staalbyg.dk"])
+    role: Role = Field(default=Role.VIEWER)
+
+
+class InvitationCreated(BaseModel):
+    invitation_id: str
+    email: str
+    role: Role
+    expires_at: datetime
+    token: str = Field(description="One-time token, shown once; there is no e-mail sending.")
+    accept_path: str = Field(description="Path at which the invitee redeems the token.")
+
+
+class InvitationAccept(BaseModel):
+    token: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=200, examples=["Jonas Berg"])
+    password: str = Field(max_length=256, examples=["lang-nok-adgangskode"])
+
+
+@router.post("/auth/token", tags=["auth"])
+def sign_in(body: SignIn, request: Request, security: SecurityDep) -> AccessToken:
+    client = request.client.host if request.client else "unknown"
+    security.limit(f"sign-in:{body.email.strip().lower()}:{client}", security.sign_ins_per_minute)
+    user = security.users.check_password(body.email, body.password)
+    if user is None:
+        known = security.users.find_by_email(body.email)
+        if known is not None:
+            security.audit.record(
+                known.tenant_id, f"user:{known.user_id}", "sign_in", succeeded=False,
+                status_code=401,
+            )
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "wrong e-mail address or password",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    security.audit.record(user.tenant_id, f"user:{user.user_id}", "sign_in", status_code=200)
+    token = security.tokens.issue(user.user_id, user.tenant_id)
+    return AccessToken(access_token=token, expires_in=security.tokens.ttl_s)
+
+
+def _me(principal: Principal, security: Security) -> Me:
+    tenant = security.directory.get_tenant(principal.tenant_id)
+    tenant_name = tenant.name if tenant else principal.tenant_id
+    actions = sorted(a.value for a in principal.actions)
+    user = security.users.get(principal.tenant_id, principal.user_id or "")
+    if user is None:
+        return Me(
+            user_id=None, email=None, name=None, role=None, tenant_id=principal.tenant_id,
+            tenant_name=tenant_name, language=None, key_id=principal.key_id, actions=actions,
+        )
+    return Me(
+        user_id=user.user_id, email=user.email, name=user.name, role=Role(user.role),
+        tenant_id=user.tenant_id, tenant_name=tenant_name,
+        language=user.language if user.language in ("da", "en") else None,  # type: ignore[arg-type]
+        actions=actions,
+    )
+
+
+@router.get("/me")
+def get_me(principal: Caller, security: SecurityDep) -> Me:
+    return _me(principal, security)
+
+
+@router.patch("/me")
+def update_me(body: MeUpdate, principal: Caller, security: SecurityDep) -> Me:
+    if principal.user_id is None:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "an API key has no user settings: sign in as a user to change them",
+        )
+    if body.language is not None:
+        security.users.set_language(principal.tenant_id, principal.user_id, body.language)
+    if body.name is not None:
+        security.users.rename(principal.tenant_id, principal.user_id, body.name)
+    return _me(principal, security)
+
+
+@router.get("/users")
+def list_users(
+    request: Request, tenant_id: TenantId, security: SecurityDep, limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[UserPublic]:
+    offset = offset_from(cursor)
+    users = security.users.list_users(tenant_id, offset, limit + 1)
+    return offset_page(request, [UserPublic(**u.model_dump()) for u in users], offset, limit)
+
+
+@router.patch("/users/{user_id}")
+def change_role(
+    user_id: str, body: RoleUpdate, tenant_id: TenantId, security: SecurityDep
+) -> UserPublic:
+    try:
+        user = security.users.set_role(tenant_id, user_id, body.role)
+    except LastOwner as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+    if user is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"user {user_id!r} not found")
+    return UserPublic(**user.model_dump())
+
+
+@router.delete("/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
+def remove_user(user_id: str, tenant_id: TenantId, security: SecurityDep) -> None:
+    try:
+        removed = security.users.remove(tenant_id, user_id)
+    except LastOwner as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+    if not removed:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"user {user_id!r} not found")
+
+
+@router.post("/invitations", status_code=status.HTTP_201_CREATED)
+def invite(body: InvitationCreate, principal: Caller, security: SecurityDep) -> InvitationCreated:
+    try:
+        invitation, token = security.users.invite(
+            principal.tenant_id, body.email, body.role, principal.actor
+        )
+    except UserExists as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+    except ValueError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
+    return InvitationCreated(
+        invitation_id=invitation.invitation_id, email=invitation.email, role=body.role,
+        expires_at=invitation.expires_at, token=token, accept_path="/v1/invitations/accept",
+    )
+
+
+@router.post("/invitations/accept", status_code=status.HTTP_201_CREATED)
+def accept_invitation(
+    body: InvitationAccept, request: Request, security: SecurityDep
+) -> AccessToken:
+    client = request.client.host if request.client else "unknown"
+    security.limit(f"invitation:{client}", security.sign_ins_per_minute)
+    try:
+        user = security.users.accept(body.token, body.name, body.password)
+    except InvitationInvalid as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
+    except UserExists as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+    except ValueError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
+    security.audit.record(user.tenant_id, f"user:{user.user_id}", "invitation.accepted")
+    token = security.tokens.issue(user.user_id, user.tenant_id)
+    return AccessToken(access_token=token, expires_in=security.tokens.ttl_s)
