@@ -30,6 +30,8 @@ from services.search.service import SearchService
 from services.search.store import open_vector_store
 from shared.bus.memory import InProcessBus
 from shared.db import create_tables, make_engine
+from shared.jobs import ThreadJobRunner
+from shared.jobs.api import router as jobs_router
 from shared.settings import Settings
 from shared.storage import FilesystemStore
 
@@ -63,7 +65,8 @@ class EmbeddedStack:
         self.vectors = open_vector_store(settings)
         self.search = SearchService(settings, self.bus, self.vectors, self.embedding)
         self.ingest = IngestService(settings, self.engine, self.bus, self.objects)
-        self.analytics = AnalyticsService(settings.analytics, self.engine)
+        self.jobs = ThreadJobRunner(self.engine, services=self, workers=settings.jobs.threads)
+        self.analytics = AnalyticsService(settings.analytics, self.engine, jobs=self.jobs)
         self.audience = AudienceService(self.engine, E5TextEncoder())
         self._started = False
 
@@ -76,6 +79,7 @@ class EmbeddedStack:
         self.ingest.subscribe()
         self.bus.start()
         self.ingest.resume()
+        self.jobs.fail_interrupted()
         self.analytics.start()
         self._started = True
         model_state = self.embedding.unavailable_reason or "ready"
@@ -87,6 +91,8 @@ class EmbeddedStack:
     def stop(self) -> None:
         if not self._started:
             return
+        # Jobs first: a running job may still publish records or read the vector store.
+        self.jobs.close()
         self.bus.stop()
         self.embedding.close()
         self.analytics.close()
@@ -111,7 +117,7 @@ class EmbeddedStack:
             directory=self.tenants,
             admin_token=admin_token(self.settings),
             routers=[ingest_router, search_router, embedding_router, analytics_router,
-                     audience_router],
+                     audience_router, jobs_router],
             health_checks={
                 "embedding": self.embedding.health,
                 "search": self.search.health,
@@ -125,5 +131,6 @@ class EmbeddedStack:
         app.state.embedding = self.embedding
         app.state.analytics = self.analytics
         app.state.audience = self.audience
+        app.state.jobs = self.jobs
         app.state.stack = self
         return app

@@ -1,6 +1,6 @@
 """The cluster mode's service processes: what each one builds, consumes and serves.
 
-Two processes share the broker, the database and the object-store folder:
+Three processes share the broker, the database and the object-store folder:
 
 - ``api``: the public routers (tenants, uploads, assets, search, models, analytics), the
   ingest status consumers and the search indexing consumers. The search router and the indexing
@@ -8,6 +8,7 @@ Two processes share the broker, the database and the object-store folder:
   opens at a time, and there is no Qdrant server here. Query texts and photos are encoded by the
   embedding process over HTTP.
 - ``embedding``: the photo model, the asset.ingested consumer and the encode routes.
+- ``worker``: the Celery worker that runs jobs (``datafantasi/worker.py``).
 
 Each serves /health (ready when its broker, database and store are reachable) and /metrics.
 """
@@ -22,6 +23,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from datafantasi.embedded import admin_token
+from datafantasi.worker import WorkerProcess
 from services.analytics.api import router as analytics_router
 from services.analytics.service import AnalyticsService
 from services.api.app import add_health, add_metrics, create_app
@@ -37,6 +39,8 @@ from services.search.service import SearchService
 from services.search.store import open_vector_store
 from shared.bus.factory import open_bus
 from shared.db import create_tables, make_engine
+from shared.jobs.api import router as jobs_router
+from shared.jobs.factory import open_job_runner
 from shared.readiness import bus_check, database_check, store_check
 from shared.settings import Settings
 from shared.storage import FilesystemStore
@@ -80,7 +84,10 @@ class ApiProcess:
         self.vectors = open_vector_store(settings)
         self.search = SearchService(settings, self.bus, self.vectors, self.encoder)
         self.ingest = IngestService(settings, self.engine, self.bus, self.objects)
-        self.analytics = AnalyticsService(settings.analytics, self.engine)
+        # With jobs.backend=celery, jobs go to the worker process; kinds registered in_process
+        # (those that need this process's vector store) run in threads here.
+        self.jobs = open_job_runner(settings, self.engine, self)
+        self.analytics = AnalyticsService(settings.analytics, self.engine, jobs=self.jobs)
 
     @property
     def port(self) -> int:
@@ -93,6 +100,7 @@ class ApiProcess:
         # Kafka keeps the records, but an API process that stopped between storing an asset's
         # row and publishing its record left that asset without one. This sends it again.
         self.ingest.resume()
+        self.jobs.fail_interrupted()
         self.analytics.start()
         log.info(
             "api process started: %s bus, %s database, embedding at %s",
@@ -100,6 +108,7 @@ class ApiProcess:
         )
 
     def stop(self) -> None:
+        self.jobs.close()
         self.bus.stop()
         self.analytics.close()
         self.search.close()
@@ -111,7 +120,7 @@ class ApiProcess:
         app = create_app(
             directory=self.tenants,
             admin_token=admin_token(self.settings),
-            routers=[ingest_router, search_router, models_router, analytics_router],
+            routers=[ingest_router, search_router, models_router, analytics_router, jobs_router],
             health_checks={
                 "bus": bus_check(self.bus),
                 "database": database_check(self.engine),
@@ -126,6 +135,7 @@ class ApiProcess:
         app.state.search = self.search
         app.state.embedding = self.encoder
         app.state.analytics = self.analytics
+        app.state.jobs = self.jobs
         return app
 
     def _embedding_state(self) -> dict[str, object]:
@@ -186,7 +196,8 @@ class EmbeddingProcess:
         return app
 
 
-PROCESSES: dict[str, Callable[[Settings], ApiProcess | EmbeddingProcess]] = {
+PROCESSES: dict[str, Callable[[Settings], ApiProcess | EmbeddingProcess | WorkerProcess]] = {
     ApiProcess.name: ApiProcess,
     EmbeddingProcess.name: EmbeddingProcess,
+    WorkerProcess.name: WorkerProcess,
 }

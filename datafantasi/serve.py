@@ -1,4 +1,4 @@
-"""``python -m datafantasi.serve api|embedding``: run one service process of the cluster mode.
+"""``python -m datafantasi.serve api|embedding|worker``: run one process of the cluster mode.
 
 Settings come from the environment (``DATAFANTASI_*``); ``infra/cluster up`` starts every
 process with the cluster's addresses. The process stops cleanly on SIGTERM or SIGINT.
@@ -11,6 +11,7 @@ import logging
 import sys
 
 from datafantasi.processes import PROCESSES
+from datafantasi.worker import WorkerProcess
 from shared.logs import configure_logging
 from shared.settings import Settings
 
@@ -34,6 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     process = PROCESSES[arguments.service](settings)
     host = settings.api.host
     log.info("starting the %s process on http://%s:%d", process.name, host, process.port)
+    if isinstance(process, WorkerProcess):
+        process.serve()
+        return 0
     uvicorn.run(process.create_app(), host=host, port=process.port, log_level="warning")
     return 0
 

@@ -38,6 +38,7 @@ MODEL_MODULES = (
     "services.ingest.models",
     "services.analytics.models",
     "services.audience.models",
+    "shared.jobs.models",
 )
 
 

@@ -1,4 +1,4 @@
-"""HTTP API of the analytics service: imports, figures, themes, overview, members and jobs.
+"""HTTP API of the analytics service: imports, figures, themes, overview and members.
 
 Handlers read the service from ``request.app.state.analytics`` and the tenant from TenantId.
 An id of another tenant gets 404, as if it did not exist.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
@@ -21,6 +21,7 @@ from services.analytics.importing.columns import FileKind, MissingColumns
 from services.analytics.importing.tables import UnreadableFile
 from services.analytics.participation import FIGURES
 from services.analytics.service import AnalyticsService
+from shared.jobs.api import JobOut, job_out
 from shared.tenancy import TenantId
 
 router = APIRouter(tags=["analytics"])
@@ -40,19 +41,6 @@ FIGURE_OPTIONS = {
 class ColumnMappingBody(BaseModel):
     mapping: dict[str, str]
     """Header name in the tenant's files -> field name, e.g. {"Firmanavn": "organisation"}."""
-
-
-class JobOut(BaseModel):
-    job_id: str
-    kind: str
-    status: str
-    progress: float
-    message: str
-    error: str | None
-    result: dict[str, object] | None
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
 
 
 def _service(request: Request) -> AnalyticsService:
@@ -167,7 +155,7 @@ def participation_figure(
 
 @router.post("/v1/analytics/themes/runs", status_code=202)
 def start_theme_run(request: Request, tenant_id: TenantId) -> JobOut:
-    return _job_out(_service(request).start_theme_run(tenant_id))
+    return job_out(_service(request).start_theme_run(tenant_id))
 
 
 @router.get("/v1/analytics/themes")
@@ -232,26 +220,3 @@ def delete_member(member_id: str, request: Request, tenant_id: TenantId) -> dict
     if report is None:
         raise HTTPException(404, "Member not found")
     return asdict(report)
-
-
-@router.get("/v1/jobs/{job_id}", tags=["jobs"])
-def get_job(job_id: str, request: Request, tenant_id: TenantId) -> JobOut:
-    job = _service(request).job(tenant_id, job_id)
-    if job is None:
-        raise HTTPException(404, "Job not found")
-    return _job_out(job)
-
-
-def _job_out(job) -> JobOut:  # type: ignore[no-untyped-def]
-    return JobOut(
-        job_id=job.job_id,
-        kind=job.kind,
-        status=job.status.value,
-        progress=job.progress,
-        message=job.message,
-        error=job.error,
-        result=json.loads(job.result) if job.result else None,
-        created_at=job.created_at,
-        started_at=job.started_at,
-        finished_at=job.finished_at,
-    )

@@ -16,7 +16,6 @@ from pathlib import Path
 
 from services.analytics.demo_data import build_demo_files
 from services.analytics.importing.columns import FileKind
-from services.analytics.jobs import ThreadJobRunner
 from services.analytics.service import AnalyticsService
 from shared.db import create_tables, make_engine
 from shared.settings import AnalyticsSettings
@@ -28,8 +27,7 @@ def run(data_dir: Path, seed: int) -> dict[str, object]:
     data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(f"sqlite:///{data_dir / 'analytics-demo.db'}")
     create_tables(engine)
-    jobs = ThreadJobRunner(engine)
-    service = AnalyticsService(AnalyticsSettings(), engine, jobs=jobs)
+    service = AnalyticsService(AnalyticsSettings(), engine)
     service.start()
     try:
         files = build_demo_files(seed=seed)
@@ -45,7 +43,7 @@ def run(data_dir: Path, seed: int) -> dict[str, object]:
                   f"{len(report.rejected)} rejected")
         job = service.start_theme_run(TENANT)
         print("finding themes (embedding the descriptions on the CPU) ...")
-        jobs.wait(job.job_id)
+        service.jobs.wait(job.job_id)  # type: ignore[attr-defined]
         finished = service.job(TENANT, job.job_id)
         if finished is not None and finished.error:
             raise SystemExit(f"theme job failed: {finished.error}")

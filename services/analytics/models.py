@@ -1,4 +1,4 @@
-"""Tables the analytics service owns: members, events, participations, themes and jobs.
+"""Tables the analytics service owns: members, events, participations and themes.
 
 Members are personal data. A row keeps only what the analytics use: a name, an e-mail address
 (to match sign-up lists to members), the organisation, and the organisation's industry, size,
@@ -11,6 +11,10 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from sqlmodel import Field, SQLModel
+
+# The jobs table moved to shared.jobs; these names stay importable from here.
+from shared.jobs.models import Job as Job
+from shared.jobs.models import JobStatus as JobStatus
 
 
 def utcnow() -> datetime:
@@ -87,29 +91,6 @@ class ColumnMapping(SQLModel, table=True):
     kind: str = Field(primary_key=True, max_length=32)
     mapping: str = Field(description="JSON object: header name -> field name.")
     updated_at: datetime = Field(default_factory=utcnow)
-
-
-class JobStatus(StrEnum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-
-
-class Job(SQLModel, table=True):
-    __tablename__ = "jobs"
-
-    job_id: str = Field(primary_key=True, max_length=32)
-    tenant_id: str = Field(index=True, max_length=64)
-    kind: str
-    status: JobStatus = Field(default=JobStatus.QUEUED)
-    progress: float = Field(default=0.0, description="Share done, 0 to 1.")
-    message: str = ""
-    error: str | None = None
-    result: str | None = Field(default=None, description="JSON summary of the outcome.")
-    created_at: datetime = Field(default_factory=utcnow)
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
 
 
 class ThemeRun(SQLModel, table=True):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from types import SimpleNamespace
 
 from sqlalchemy.engine import Engine
 
@@ -12,18 +13,16 @@ from services.analytics.enrichment.service import EnrichmentReport, enrich_membe
 from services.analytics.figures import Figure
 from services.analytics.importing.columns import FileKind
 from services.analytics.importing.importer import Importer, ImportReport
-from services.analytics.jobs import JobRunner, ThreadJobRunner
-from services.analytics.models import Job
+from services.analytics.job_kinds import THEMES
 from services.analytics.overview import build_overview, render_html
 from services.analytics.participation import ParticipationData
 from services.analytics.themes.clustering import ClusterOptions
 from services.analytics.themes.embedding import TextEmbedder, make_embedder
 from services.analytics.themes.service import ThemeService
+from shared.jobs import Job, JobRunner, ThreadJobRunner
 from shared.settings import AnalyticsSettings
 
 logger = logging.getLogger(__name__)
-
-THEMES_JOB = "themes"
 
 
 class AnalyticsService:
@@ -37,7 +36,12 @@ class AnalyticsService:
         self.settings = settings
         self.engine = engine
         self.importer = Importer(engine)
-        self.jobs = jobs or ThreadJobRunner(engine)
+        # A composition root passes the runner it shares between services; alone, the service
+        # runs its jobs in a thread runner of its own, with itself as the jobs' services.
+        self._owns_jobs = jobs is None
+        self.jobs = jobs or ThreadJobRunner(
+            engine, services=SimpleNamespace(engine=engine, analytics=self)
+        )
         self.themes = ThemeService(
             engine,
             embedder or make_embedder(settings.text_model, settings.embed_batch_size),
@@ -45,10 +49,12 @@ class AnalyticsService:
         )
 
     def start(self) -> None:
-        self.jobs.fail_interrupted()
+        if self._owns_jobs:
+            self.jobs.fail_interrupted()
 
     def close(self) -> None:
-        self.jobs.close()
+        if self._owns_jobs:
+            self.jobs.close()
 
     def import_file(
         self,
@@ -73,7 +79,7 @@ class AnalyticsService:
         return participation.compute(data, name, **options)
 
     def start_theme_run(self, tenant_id: str) -> Job:
-        return self.jobs.submit(tenant_id, THEMES_JOB, self.themes.run)
+        return self.jobs.submit(tenant_id, THEMES, {})
 
     def job(self, tenant_id: str, job_id: str) -> Job | None:
         return self.jobs.get(tenant_id, job_id)

@@ -9,9 +9,11 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response,
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from services.ingest.job_kinds import REBUILD_THUMBNAILS, REINDEX
 from services.ingest.models import AssetStatus
 from services.ingest.schemas import AssetPage, AssetPublic, UploadReport
 from services.ingest.service import AssetNotFound, IngestService, InvalidUpload, UploadNotFound
+from shared.jobs.api import JobOut, job_out
 from shared.tenancy import TenantId
 
 router = APIRouter(tags=["ingest"])
@@ -180,6 +182,20 @@ def delete_asset(asset_id: str, tenant_id: TenantId, ingest: IngestDep) -> Respo
     except AssetNotFound as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/v1/assets/reindex", status_code=status.HTTP_202_ACCEPTED, tags=["jobs"])
+def start_reindex(request: Request, tenant_id: TenantId) -> JobOut:
+    """Start a job that embeds and indexes every photo of the tenant again."""
+    return job_out(request.app.state.jobs.submit(tenant_id, REINDEX, {}))
+
+
+@router.post(
+    "/v1/assets/thumbnails/rebuild", status_code=status.HTTP_202_ACCEPTED, tags=["jobs"]
+)
+def start_thumbnail_rebuild(request: Request, tenant_id: TenantId) -> JobOut:
+    """Start a job that makes every thumbnail of the tenant again from its original."""
+    return job_out(request.app.state.jobs.submit(tenant_id, REBUILD_THUMBNAILS, {}))
 
 
 def _reject_declared_size(request: Request, limit: int) -> None:

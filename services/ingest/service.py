@@ -14,7 +14,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -52,6 +52,9 @@ MAX_FOLDER_LENGTH = 512
 _ASSET_ID = re.compile(r"^[0-9a-f]{64}$")
 _WINDOWS_DRIVE = re.compile(r"^[A-Za-z]:")
 _RESUME_PAGE = 500
+
+Progress = Callable[[int, int], None]
+"""Called with (done, total) as a maintenance job goes through a tenant's assets."""
 
 
 class InvalidUpload(ValueError):
@@ -247,11 +250,85 @@ class IngestService:
         Returns how many records were sent.
         """
         sent = 0
-        for asset in self._unfinished_assets(tenant_id):
+        for asset in self._assets(tenant_id, statuses=(AssetStatus.STORED, AssetStatus.EMBEDDED)):
             self._publish_ingested(asset)
             sent += 1
         log.info("resumed %d unfinished assets for tenant %s", sent, tenant_id or "(all)")
         return sent
+
+    # -- maintenance jobs ----------------------------------------------------------------------
+
+    def reindex(self, tenant_id: str, progress: Progress) -> dict[str, int]:
+        """Send AssetIngested again for every asset of the tenant, whatever its status.
+
+        The pipeline embeds each photo again and upserts its vector, so the index then holds
+        one vector per asset from the current photo model. An indexed asset stays indexed
+        meanwhile, and a failed one becomes indexed if it now succeeds. Returns how many
+        records were sent; the embedding happens after the job, as the records are consumed.
+        """
+        total = self._count_assets(tenant_id)
+        sent = 0
+        for sent, asset in enumerate(self._assets(tenant_id, statuses=None), start=1):
+            self._publish_ingested(asset)
+            progress(sent, total)
+        log.info("reindex of tenant %s: sent %d assets to embedding", tenant_id, sent)
+        return {"assets": total, "sent": sent}
+
+    def rebuild_thumbnails(self, tenant_id: str, progress: Progress) -> dict[str, object]:
+        """Make every thumbnail of the tenant again from its original, at the current size.
+
+        An asset whose original is missing or cannot be decoded keeps its thumbnail and is
+        listed in the result's ``failed`` (the first 50, with the reason).
+        """
+        total = self._count_assets(tenant_id)
+        rebuilt = 0
+        failed: list[dict[str, str]] = []
+        for done, asset in enumerate(self._assets(tenant_id, statuses=None), start=1):
+            reason = self._rebuild_thumbnail(asset)
+            if reason is None:
+                rebuilt += 1
+            else:
+                failed.append({"asset_id": asset.asset_id, "reason": reason})
+            progress(done, total)
+        log.info(
+            "rebuilt %d of %d thumbnails of tenant %s (%d failed)",
+            rebuilt, total, tenant_id, len(failed),
+        )
+        return {"assets": total, "rebuilt": rebuilt, "failed_count": len(failed),
+                "failed": failed[:50]}
+
+    def _rebuild_thumbnail(self, asset: Asset) -> str | None:
+        """Replace one asset's thumbnail; return why it failed, or None."""
+        original_key = object_key(asset.tenant_id, ORIGINALS, asset.asset_id)
+        try:
+            data = self._objects.get(original_key)
+        except KeyError:
+            log.error(
+                "thumbnail of asset %s of tenant %s not rebuilt: no original at %s",
+                asset.asset_id, asset.tenant_id, original_key,
+            )
+            return "The original is missing from the object store."
+        try:
+            decoded = decode_photo(
+                data,
+                max_pixels=self._settings.max_image_pixels,
+                draft_size=self._settings.thumbnail_size,
+            )
+        except PhotoRejected as error:
+            log.error(
+                "thumbnail of asset %s of tenant %s not rebuilt: %s",
+                asset.asset_id, asset.tenant_id, error.reason,
+            )
+            return error.reason
+        thumbnail = make_thumbnail(decoded.image, self._settings.thumbnail_size)
+        self._objects.put(object_key(asset.tenant_id, THUMBNAILS, asset.asset_id), thumbnail)
+        return None
+
+    def _count_assets(self, tenant_id: str) -> int:
+        with session_scope(self._engine) as session:
+            return session.exec(
+                select(func.count()).select_from(Asset).where(Asset.tenant_id == tenant_id)
+            ).one()
 
     # -- one file ------------------------------------------------------------------------------
 
@@ -427,15 +504,16 @@ class IngestService:
         )
         self._bus.publish(ASSET_INGESTED.name, asset.tenant_id, message.SerializeToString())
 
-    def _unfinished_assets(self, tenant_id: str | None) -> Iterator[Asset]:
+    def _assets(
+        self, tenant_id: str | None, statuses: Sequence[AssetStatus] | None
+    ) -> Iterator[Asset]:
+        """Yield the assets with one of ``statuses`` (None: any), of one tenant or of all."""
         # Keyset pages keep memory flat and stay correct while rows change status meanwhile.
         after = ("", "")
-        unfinished = (AssetStatus.STORED, AssetStatus.EMBEDDED)
         while True:
-            query = select(Asset).where(
-                col(Asset.status).in_(unfinished),
-                tuple_(Asset.tenant_id, Asset.asset_id) > tuple_(*after),
-            )
+            query = select(Asset).where(tuple_(Asset.tenant_id, Asset.asset_id) > tuple_(*after))
+            if statuses is not None:
+                query = query.where(col(Asset.status).in_(statuses))
             if tenant_id is not None:
                 query = query.where(Asset.tenant_id == tenant_id)
             query = query.order_by(col(Asset.tenant_id), col(Asset.asset_id)).limit(_RESUME_PAGE)

