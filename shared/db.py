@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 
 def make_engine(url: str) -> Engine:
@@ -43,10 +42,11 @@ MODEL_MODULES = (
 
 
 def create_tables(engine: Engine) -> None:
-    # NOTE: tables are created from the models; schema migrations (alembic) come with PostgreSQL.
-    for module in MODEL_MODULES:
-        importlib.import_module(module)
-    SQLModel.metadata.create_all(engine)
+    """Bring the database's schema to the newest migration (``shared/migrate.py``)."""
+    # Imported here: shared.migrate imports this module.
+    from shared.migrate import upgrade
+
+    upgrade(engine)
 
 
 @contextmanager
