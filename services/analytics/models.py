@@ -46,6 +46,10 @@ class Member(SQLModel, table=True):
     )
     cvr: str | None = Field(default=None, index=True, max_length=8)
     email: str | None = Field(default=None, index=True)
+    member_number: str | None = Field(
+        default=None, index=True, max_length=32,
+        description="The network's own number for the member, as its exports write it.",
+    )
     industry: str | None = None
     industry_code: str | None = None
     employee_band: str | None = None

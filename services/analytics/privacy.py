@@ -36,12 +36,17 @@ class DeletionReport:
     contacts_unlinked: int
 
 
+def escape_like(text: str) -> str:
+    """Escape LIKE's wildcards so that ``%`` and ``_`` in a query match themselves."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def find_members(engine: Engine, tenant_id: str, query: str, limit: int = 50) -> list[Member]:
     """Members whose name, e-mail, CVR number or organisation contains the query."""
-    pattern = f"%{query.strip().casefold()}%"
+    pattern = f"%{escape_like(query.strip().casefold())}%"
     with Session(engine) as session:
         organisations = select(Member.member_id).where(
-            Member.tenant_id == tenant_id, col(Member.name_key).like(pattern)
+            Member.tenant_id == tenant_id, col(Member.name_key).like(pattern, escape="\\")
         )
         return list(
             session.exec(
@@ -49,9 +54,9 @@ def find_members(engine: Engine, tenant_id: str, query: str, limit: int = 50) ->
                 .where(
                     Member.tenant_id == tenant_id,
                     or_(
-                        col(Member.name_key).like(pattern),
-                        col(Member.email).like(pattern),
-                        col(Member.cvr).like(pattern),
+                        col(Member.name_key).like(pattern, escape="\\"),
+                        col(Member.email).like(pattern, escape="\\"),
+                        col(Member.cvr).like(pattern, escape="\\"),
                         col(Member.organisation_id).in_(organisations),
                     ),
                 )

@@ -41,6 +41,7 @@ class RegisterFileConnector(CompanyDataConnector):
             table = read_table(self.filename, self.data)
             columns = map_columns(FileKind.COMPANY_REGISTER, table.headers)
             self._facts = {}
+            self.rejected.extend(RegisterRowError(row.line, row.reason) for row in table.unreadable)
             for row in table.rows:
                 try:
                     record = parse_company(row.values, columns)

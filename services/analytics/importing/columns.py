@@ -17,6 +17,10 @@ class FileKind(StrEnum):
     COMPANY_REGISTER = "company-register"
 
 
+MEMBER_NUMBER_SPELLINGS = (
+    "medlemsnummer", "medlemsnr", "medlems nr", "medlemsid", "medlems id", "member number",
+    "member no", "membership number", "member id",
+)
 # Field name -> header spellings, compared after normalise_header.
 SYNONYMS: dict[FileKind, dict[str, tuple[str, ...]]] = {
     FileKind.MEMBERS: {
@@ -27,6 +31,7 @@ SYNONYMS: dict[FileKind, dict[str, tuple[str, ...]]] = {
         "cvr": ("cvr", "cvr nr", "cvrnr", "cvr nummer", "cvr number", "company number",
                 "vat", "se nr"),
         "email": ("email", "e mail", "mail", "e mailadresse", "emailadresse"),
+        "member_number": MEMBER_NUMBER_SPELLINGS,
         "industry": ("branche", "industry", "sector", "sektor"),
         "industry_code": ("branchekode", "industry code", "nace", "db07"),
         "employees": ("antal ansatte", "ansatte", "employees", "size", "stoerrelse",
@@ -50,6 +55,7 @@ SYNONYMS: dict[FileKind, dict[str, tuple[str, ...]]] = {
                          "medlem", "member"),
         "cvr": ("cvr", "cvr nr", "cvrnr", "cvr nummer", "company number"),
         "email": ("email", "e mail", "mail", "emailadresse"),
+        "member_number": MEMBER_NUMBER_SPELLINGS,
         "event_title": ("titel", "title", "arrangement", "event", "event title",
                         "arrangementstitel"),
         "event_date": ("dato", "date", "arrangementsdato", "event date"),
@@ -73,7 +79,7 @@ REQUIRED: dict[FileKind, tuple[tuple[str, ...], ...]] = {
     FileKind.MEMBERS: (("name", "organisation", "cvr"),),
     FileKind.EVENTS: (("title",), ("date",)),
     FileKind.PARTICIPATIONS: (
-        ("name", "organisation", "cvr", "email"),
+        ("name", "organisation", "cvr", "email", "member_number"),
         ("event_title",),
         ("event_date",),
         ("status", "attended", "registered", "cancelled", "no_show"),

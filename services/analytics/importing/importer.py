@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from services.analytics.importing.columns import FileKind, check_saved_mapping, map_columns
 from services.analytics.importing.keys import content_hash, event_id
 from services.analytics.importing.members import MemberIndex
+from services.analytics.importing.outcomes import Outcome, RowOutcomes
 from services.analytics.importing.records import (
     EventRecord,
     ParticipationRecord,
@@ -32,7 +33,6 @@ from services.analytics.models import ColumnMapping, Event, Participation, utcno
 logger = logging.getLogger(__name__)
 
 IMPORTABLE = (FileKind.MEMBERS, FileKind.EVENTS, FileKind.PARTICIPATIONS)
-_OUTCOME_RANK = {"unchanged": 0, "updated": 1, "created": 2}
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,13 @@ class RejectedRow:
 
 @dataclass
 class ImportReport:
+    """Outcome counts of one import, one count per data row of the file.
+
+    ``created + updated + unchanged + len(rejected) == rows``. A row counts by the strongest
+    thing it did, and a row that repeats an earlier one of the same file counts as unchanged.
+    ``members_created`` and ``events_created`` count the records a sign-up list added besides.
+    """
+
     kind: str
     rows: int = 0
     created: int = 0
@@ -52,6 +59,11 @@ class ImportReport:
     columns: dict[str, str] = field(default_factory=dict)
     members_created: int = 0
     events_created: int = 0
+
+    def count(self, outcomes: RowOutcomes) -> None:
+        self.created = outcomes.tally["created"]
+        self.updated = outcomes.tally["updated"]
+        self.unchanged = outcomes.tally["unchanged"]
 
 
 class Importer:
@@ -88,7 +100,10 @@ class Importer:
         table = read_table(filename, data)
         saved = self.saved_mapping(tenant_id, kind) | (mapping or {})
         columns = map_columns(kind, table.headers, saved)
-        report = ImportReport(kind=kind.value, rows=len(table.rows), columns=columns)
+        report = ImportReport(
+            kind=kind.value, rows=len(table.rows) + len(table.unreadable), columns=columns,
+            rejected=[RejectedRow(row.line, row.reason) for row in table.unreadable],
+        )
         with Session(self.engine, expire_on_commit=False) as session:
             match kind:
                 case FileKind.MEMBERS:
@@ -98,6 +113,7 @@ class Importer:
                 case FileKind.PARTICIPATIONS:
                     self._import_participations(session, tenant_id, table.rows, columns, report)
             session.commit()
+        report.rejected.sort(key=lambda row: row.line)
         logger.info(
             "imported %s file %r for tenant %s: %d rows, %d created, %d updated, %d unchanged, "
             "%d rejected in %.2f s",
@@ -114,8 +130,10 @@ class Importer:
             except InvalidValue as error:
                 report.rejected.append(RejectedRow(row.line, str(error)))
                 continue
+            index.rows.begin_row()
             index.upsert(record)
-        report.created, report.updated, report.unchanged = index.counts()
+            index.rows.end_row()
+        report.count(index.rows)
 
     def _import_events(self, session, tenant_id, rows, columns, report) -> None:  # type: ignore[no-untyped-def]
         events = EventIndex.load(session, tenant_id)
@@ -125,8 +143,10 @@ class Importer:
             except InvalidValue as error:
                 report.rejected.append(RejectedRow(row.line, str(error)))
                 continue
+            events.rows.begin_row()
             events.upsert(record)
-        report.created, report.updated, report.unchanged = events.counts()
+            events.rows.end_row()
+        report.count(events.rows)
 
     def _import_participations(self, session, tenant_id, rows, columns, report) -> None:  # type: ignore[no-untyped-def]
         members = MemberIndex.load(session, tenant_id)
@@ -137,29 +157,26 @@ class Importer:
                 select(Participation).where(Participation.tenant_id == tenant_id)
             )
         }
-        outcomes: dict[tuple[str, str], str] = {}
+        outcomes = RowOutcomes()
         for row in rows:
             try:
                 record = parse_participation(row.values, columns)
             except InvalidValue as error:
                 report.rejected.append(RejectedRow(row.line, str(error)))
                 continue
-            key, outcome = self._upsert_participation(
-                session, tenant_id, record, members, events, existing
+            outcomes.begin_row()
+            outcomes.mark(
+                self._upsert_participation(session, tenant_id, record, members, events, existing)
             )
-            # A pair listed twice in one file counts once, by its strongest outcome.
-            outcomes[key] = max(outcomes.get(key, outcome), outcome, key=_OUTCOME_RANK.__getitem__)
-        counted = list(outcomes.values())
-        report.created = counted.count("created")
-        report.updated = counted.count("updated")
-        report.unchanged = counted.count("unchanged")
+            outcomes.end_row()
+        report.count(outcomes)
         report.members_created = members.counts()[0]
         report.events_created = events.counts()[0]
 
     @staticmethod
     def _upsert_participation(  # type: ignore[no-untyped-def]
         session, tenant_id, record: ParticipationRecord, members, events, existing
-    ) -> tuple[tuple[str, str], str]:
+    ) -> Outcome:
         member_id = members.upsert_participant(record.member)
         event = events.find_or_create(record.event_title, record.event_date)
         key = (member_id, event.event_id)
@@ -171,13 +188,13 @@ class Importer:
             )
             existing[key] = row
             session.add(row)
-            return key, "created"
+            return "created"
         if row.status == record.status:
-            return key, "unchanged"
+            return "unchanged"
         row.status = record.status
         row.updated_at = utcnow()
         session.add(row)
-        return key, "updated"
+        return "updated"
 
 
 class EventIndex:
@@ -190,6 +207,7 @@ class EventIndex:
         self.created: set[str] = set()
         self.updated: set[str] = set()
         self.touched: set[str] = set()
+        self.rows = RowOutcomes()
 
     @classmethod
     def load(cls, session: Session, tenant_id: str) -> EventIndex:
@@ -206,6 +224,8 @@ class EventIndex:
         if event.content_hash != digest:
             for name, value in fields.items():
                 setattr(event, name, value)
+            if event.content_hash:
+                self.rows.mark("updated")
             if event.event_id not in self.created:
                 self.updated.add(event.event_id)
             event.content_hash = digest
@@ -221,6 +241,7 @@ class EventIndex:
             event = Event(tenant_id=self.tenant_id, event_id=key, title=title, held_on=held_on)
             self.by_id[key] = event
             self.created.add(key)
+            self.rows.mark("created")
             self.session.add(event)
         return event
 

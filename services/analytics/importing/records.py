@@ -56,6 +56,7 @@ class MemberRecord:
     employee_band: str | None
     postcode: str | None
     joined_on: date | None
+    member_number: str | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,16 @@ def parse_email(value: str) -> str | None:
     return email
 
 
+def parse_member_number(value: str) -> str | None:
+    """Read a member number as the network writes it; Excel may turn 1042 into 1042.0."""
+    if not value:
+        return None
+    number = value.strip().removesuffix(".0")
+    if len(number) > 32:
+        raise InvalidValue(f"invalid member number {value!r}: longer than 32 characters")
+    return number
+
+
 def parse_postcode(value: str) -> str | None:
     if not value:
         return None
@@ -152,6 +163,7 @@ def parse_member(values: dict[str, object], mapping: dict[str, str]) -> MemberRe
     if not name and not organisation and not cvr:
         raise InvalidValue("missing member: the row has no name, organisation or CVR number")
     joined = cell(values, mapping, "joined_on")
+    number = cell(values, mapping, "member_number")
     return MemberRecord(
         name=name,
         organisation=organisation,
@@ -162,6 +174,7 @@ def parse_member(values: dict[str, object], mapping: dict[str, str]) -> MemberRe
         employee_band=parse_employee_band(cell(values, mapping, "employees")),
         postcode=parse_postcode(cell(values, mapping, "postcode")),
         joined_on=_optional_date(values, mapping, "joined_on") if joined else None,
+        member_number=parse_member_number(number),
     )
 
 
@@ -183,10 +196,13 @@ def parse_participation(
 ) -> ParticipationRecord:
     member = parse_member(values, mapping) if _names_member(values, mapping) else None
     email = parse_email(cell(values, mapping, "email"))
-    if member is None and email is None:
-        raise InvalidValue("missing participant: the row has no name, e-mail, organisation or CVR")
+    number = parse_member_number(cell(values, mapping, "member_number"))
+    if member is None and email is None and number is None:
+        raise InvalidValue(
+            "missing participant: the row has no name, e-mail, member number, organisation or CVR"
+        )
     if member is None:
-        member = MemberRecord("", "", None, email, None, None, None, None, None)
+        member = MemberRecord("", "", None, email, None, None, None, None, None, number)
     title = cell(values, mapping, "event_title")
     if not title:
         raise InvalidValue("missing event title")

@@ -10,7 +10,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from services.analytics.importing.values import clean_text
 
@@ -26,9 +27,16 @@ class SourceRow:
 
 
 @dataclass(frozen=True)
+class UnreadableRow:
+    line: int
+    reason: str
+
+
+@dataclass(frozen=True)
 class Table:
     headers: list[str]
     rows: list[SourceRow]
+    unreadable: list[UnreadableRow] = field(default_factory=list)
 
 
 def read_table(filename: str, data: bytes) -> Table:
@@ -56,24 +64,70 @@ def _sniff_delimiter(header_line: str) -> str:
 
 
 def _read_csv(text: str) -> Table:
-    lines = text.splitlines()
+    lines = text.splitlines(keepends=True)
     first = next((line for line in lines if line.strip()), "")
     if not first:
         raise UnreadableFile("the file is empty: expected a header row and at least one row")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(first))
+    delimiter = _sniff_delimiter(first)
     headers: list[str] | None = None
     rows: list[SourceRow] = []
-    end_of_previous = 0
-    for record in reader:
-        # A quoted cell can span lines; the row is reported at the line where it starts.
-        line, end_of_previous = end_of_previous + 1, reader.line_num
+    unreadable: list[UnreadableRow] = []
+    header_cells = len(next(csv.reader([first], delimiter=delimiter)))
+    for line, record in _records(lines, delimiter, header_cells, unreadable):
         if not any(cell.strip() for cell in record):
             continue
         if headers is None:
             headers = [clean_text(cell) for cell in record]
             continue
         rows.append(SourceRow(line=line, values=_row_values(headers, record)))
-    return Table(headers=headers or [], rows=rows)
+    return Table(headers=headers or [], rows=rows, unreadable=unreadable)
+
+
+def _records(
+    lines: list[str],
+    delimiter: str,
+    header_cells: int,
+    unreadable: list[UnreadableRow],
+) -> Iterator[tuple[int, list[str]]]:
+    """Yield (line where the record starts, cells) for each CSV record of ``lines``.
+
+    A quote that is never closed would swallow every following line into one cell. Such a
+    record is reported in ``unreadable`` instead, and reading resumes on the line after the one
+    that opened the quote, so only that line is lost.
+    """
+    start = 0
+    while start < len(lines):
+        reader = csv.reader(iter(lines[start:]), delimiter=delimiter)
+        consumed = 0
+        for record in reader:
+            span = reader.line_num - consumed
+            if span > 1 and _is_runaway(lines[start : start + span], delimiter, header_cells):
+                unreadable.append(
+                    UnreadableRow(start + 1, f"unterminated quote starting on line {start + 1}")
+                )
+                start += 1
+                break
+            yield start + 1, record
+            consumed, start = reader.line_num, start + span
+        else:
+            return
+
+
+def _is_runaway(span: list[str], delimiter: str, header_cells: int) -> bool:
+    """Tell an unterminated quote from a cell that legitimately spans lines.
+
+    An odd count of quote characters means the quote is still open at the end of the file. A
+    continued line without quotes that alone reads as a whole row, with as many cells as the
+    header line, means the quote ran over into the rows that follow.
+    """
+    if sum(line.count('"') for line in span) % 2:
+        return True
+    if header_cells < 2:
+        return False
+    return any(
+        '"' not in line and len(next(csv.reader([line], delimiter=delimiter), [])) == header_cells
+        for line in span[1:]
+    )
 
 
 def _row_values(headers: list[str], cells: list[object]) -> dict[str, object]:

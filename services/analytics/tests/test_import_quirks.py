@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from services.analytics.importing.columns import FileKind, MissingColumns
-from services.analytics.importing.importer import Importer
+from services.analytics.importing.importer import Importer, RejectedRow
 from services.analytics.importing.records import parse_employee_band
 from services.analytics.importing.values import InvalidValue, parse_date, parse_number
 from services.analytics.models import Event, Member, MemberKind, Participation
@@ -92,7 +92,7 @@ def test_members_from_cp1252_semicolon_file(engine: Engine, importer: Importer) 
     report = importer.import_file(TENANT, FileKind.MEMBERS, "medlemmer.csv", text.encode("cp1252"))
 
     assert report.rejected == []
-    assert report.created == 4
+    assert report.created == 2
     members = members_of(engine)
     assert set(members) == {
         "Søren Ærø", "Østergaard & Søn ApS", "Åse Møller", "Bageriet Ærtebjerg",
@@ -196,9 +196,9 @@ def test_reimport_of_same_files_changes_nothing(engine: Engine, importer: Import
 
     second = [importer.import_file(TENANT, kind, "f.csv", text.encode()) for kind, text in files]
 
-    assert [(r.created, r.updated) for r in first] == [(3, 0), (1, 0), (2, 0)]
+    assert [(r.created, r.updated) for r in first] == [(2, 0), (1, 0), (2, 0)]
     assert [(r.created, r.updated, r.unchanged) for r in second] == [
-        (0, 0, 3), (0, 0, 1), (0, 0, 2),
+        (0, 0, 2), (0, 0, 1), (0, 0, 2),
     ]
     with Session(engine) as session:
         after = [session.exec(select(table)).all() for table in (Member, Event, Participation)]
@@ -341,3 +341,116 @@ def test_employee_band_of_huge_counts_is_the_top_band(text: str, band: str) -> N
 def test_employee_interval_with_low_above_high_is_rejected() -> None:
     with pytest.raises(InvalidValue, match="low end is above its high end"):
         parse_employee_band("5-2")
+
+
+def test_unterminated_quote_rejects_only_its_line(engine: Engine, importer: Importer) -> None:
+    text = (
+        "Navn;Virksomhed;E-mail\n"
+        "Anne Berg;Berg ApS;anne@berg.dk\n"
+        '"Bo Dal;Dal & Co;bo@dal.dk\n'
+        "Cia Eg;Eg Tømrer;cia@eg.dk\n"
+        "Dan Fjord;Fjord I/S;dan@fjord.dk\n"
+    )
+    report = importer.import_file(TENANT, FileKind.MEMBERS, "m.csv", text.encode())
+
+    assert report.rejected == [RejectedRow(3, "unterminated quote starting on line 3")]
+    assert (report.rows, report.created, report.updated, report.unchanged) == (4, 3, 0, 0)
+    assert set(members_of(engine)) == {
+        "Anne Berg", "Berg ApS", "Cia Eg", "Eg Tømrer", "Dan Fjord", "Fjord I/S",
+    }
+
+
+def test_quote_closed_rows_later_still_rejects_its_line(
+    engine: Engine, importer: Importer
+) -> None:
+    text = (
+        "Titel;Dato;Beskrivelse\n"
+        'Morgenmøde;03-04-2024;"Kaffe og\n'
+        "Frokost;04-04-2024;Sandwich\n"
+        'Aftenmøde;05-04-2024;"To\nlinjer"\n'
+    )
+    report = importer.import_file(TENANT, FileKind.EVENTS, "e.csv", text.encode())
+
+    assert report.rejected == [RejectedRow(2, "unterminated quote starting on line 2")]
+    assert [event.title for event in events_of(engine)] == ["Frokost", "Aftenmøde"]
+    assert events_of(engine)[1].description == "To\nlinjer"
+
+
+def test_sign_ups_match_members_on_their_identifiers(
+    engine: Engine, importer: Importer
+) -> None:
+    members = (
+        "Medlemsnr;Navn;Virksomhed;CVR;E-mail\n"
+        "101;Anne Berg;Berg ApS;12345678;anne@berg.dk\n"
+        "102;Bo Dal;Dal & Co;;bo@dal.dk\n"
+        "103;Cia Eg;;;\n"
+        "104;;Fjord I/S;87654321;\n"
+    )
+    importer.import_file(TENANT, FileKind.MEMBERS, "m.csv", members.encode())
+    before = {member.name: member.member_id for member in members_of(engine).values()}
+    sign_ups = (
+        "Medlemsnummer;Deltager;Firma;E-mail;Arrangement;Dato;Status\n"
+        ";;;ANNE@berg.dk;Morgenmøde;03-04-2024;Deltaget\n"
+        ";Bo Dal;Dal & Co;;Morgenmøde;03-04-2024;Deltaget\n"
+        "103;;;;Morgenmøde;03-04-2024;Deltaget\n"
+        ";Cia Eg;;;Frokost;04-04-2024;Deltaget\n"
+        "104;Erik Fjord;;;Frokost;04-04-2024;Tilmeldt\n"
+        ";Anne Berg;;;Frokost;04-04-2024;Afmeldt\n"
+    )
+    report = importer.import_file(TENANT, FileKind.PARTICIPATIONS, "p.csv", sign_ups.encode())
+
+    assert report.rejected == []
+    assert report.members_created == 1
+    after = members_of(engine)
+    assert set(after) == set(before) | {"Erik Fjord"}
+    assert after["Erik Fjord"].organisation_id == before["Fjord I/S"]
+    with Session(engine) as session:
+        linked = sorted(
+            (row.member_id, row.status.value) for row in session.exec(select(Participation))
+        )
+    assert linked == sorted([
+        (before["Anne Berg"], "attended"), (before["Bo Dal"], "attended"),
+        (before["Cia Eg"], "attended"), (before["Cia Eg"], "attended"),
+        (after["Erik Fjord"].member_id, "registered"), (before["Anne Berg"], "cancelled"),
+    ])
+
+
+def test_member_number_belongs_to_the_organisation(engine: Engine, importer: Importer) -> None:
+    text = "Medlemsnr;Navn;Virksomhed\n1042.0;Anne Berg;Berg ApS\n77;Bo Dal;\n"
+    importer.import_file(TENANT, FileKind.MEMBERS, "m.csv", text.encode())
+
+    members = members_of(engine)
+    assert members["Berg ApS"].member_number == "1042"
+    assert members["Anne Berg"].member_number is None
+    assert members["Bo Dal"].member_number == "77"
+
+
+def test_import_counts_add_up_to_the_data_rows(engine: Engine, importer: Importer) -> None:
+    members = (
+        "Navn;Virksomhed;CVR;E-mail\n"
+        "Anne Berg;Berg ApS;12345678;anne@berg.dk\n"
+        "Bo Dal;Berg ApS;12345678;bo@berg.dk\n"
+        "Anne Berg;Berg ApS;12345678;anne@berg.dk\n"
+        "Cia Eg;Eg ApS;1234;\n"
+        "\n"
+        "Dan Fjord;Fjord I/S;;dan@fjord.dk\n"
+    )
+    first = importer.import_file(TENANT, FileKind.MEMBERS, "m.csv", members.encode())
+    changed = members.replace("Fjord I/S;;dan", "Fjord I/S;;dan.fjord")
+    second = importer.import_file(TENANT, FileKind.MEMBERS, "m.csv", changed.encode())
+    sign_ups = (
+        "E-mail;Arrangement;Dato;Status\n"
+        "anne@berg.dk;Morgenmøde;03-04-2024;Tilmeldt\n"
+        "anne@berg.dk;Morgenmøde;03-04-2024;Deltaget\n"
+        "bo@berg.dk;Morgenmøde;03-04-2024;Deltaget\n"
+        "ny@gæst.dk;Morgenmøde;03-04-2024;Deltaget\n"
+        "bo@berg.dk;Morgenmøde;;Deltaget\n"
+    )
+    third = importer.import_file(TENANT, FileKind.PARTICIPATIONS, "p.csv", sign_ups.encode())
+
+    counts = [
+        (r.rows, r.created, r.updated, r.unchanged, len(r.rejected))
+        for r in (first, second, third)
+    ]
+    assert counts == [(5, 3, 0, 1, 1), (5, 0, 1, 3, 1), (5, 3, 1, 0, 1)]
+    assert (third.members_created, third.events_created) == (1, 1)
