@@ -38,8 +38,9 @@ DEFAULT_FOLDER = REPOSITORY / ".datafantasi" / "cluster"
 
 # The services' own processes (``python -m datafantasi.serve NAME``), in start order: started
 # after the servers with the variables of cluster.env in their environment, stopped before them.
-# The api process also hosts ingest and search (datafantasi/processes.py gives the reason).
-SERVICES: tuple[str, ...] = ("embedding", "api")
+# The api process also hosts ingest and search (datafantasi/processes.py gives the reason); the
+# worker runs jobs from Redis (datafantasi/worker.py).
+SERVICES: tuple[str, ...] = ("embedding", "api", "worker")
 # Seconds ``up`` waits for a service process to serve /health; most of it is imports.
 SERVICE_START_TIMEOUT_S = 180.0
 
@@ -62,6 +63,7 @@ class Cluster:
             "DATAFANTASI_BUS__BOOTSTRAP_SERVERS": self.kafka.bootstrap_servers,
             "DATAFANTASI_DATABASE__URL": self.postgres.url,
             "DATAFANTASI_REDIS__URL": self.redis.url,
+            "DATAFANTASI_JOBS__BACKEND": "celery",
             # Originals, thumbnails, the vector store and the operator token; the models stay
             # where the embedded mode keeps them, so one download serves both modes.
             "DATAFANTASI_DATA_DIR": str(self.folder / "data"),
@@ -69,6 +71,7 @@ class Cluster:
             "DATAFANTASI_API__HOST": "127.0.0.1",
             "DATAFANTASI_API__PORT": str(self.service_ports["api"]),
             "DATAFANTASI_EMBEDDING__PORT": str(self.service_ports["embedding"]),
+            "DATAFANTASI_JOBS__WORKER_PORT": str(self.service_ports["worker"]),
         }
 
     def services(self) -> list[ServiceProcess]:

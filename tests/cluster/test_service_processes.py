@@ -21,6 +21,7 @@ import pytest
 from infra.kafka_server import KafkaServer
 from infra.postgres_server import PostgresServer
 from infra.processes import ServerStartError, free_port
+from infra.redis_server import RedisServer
 from infra.service_process import ServiceProcess
 from tests.cluster.conftest import BROKER_MAX_MESSAGE_BYTES
 from tests.support import ADMIN_TOKEN, photo_bytes, skimage_photos
@@ -34,6 +35,7 @@ SETTLE_TIMEOUT_S = 300.0
 class Cluster:
     api: ServiceProcess
     embedding: ServiceProcess
+    worker: ServiceProcess
     http: httpx.Client
 
     def create_tenant(self, tenant_id: str) -> dict[str, str]:
@@ -76,15 +78,18 @@ def cluster(kafka_server: KafkaServer) -> Iterator[Cluster]:
     folder = Path(tempfile.mkdtemp(prefix="datafantasi-services-"))
     folder.chmod(0o755)
     postgres = PostgresServer(folder / "postgres", port=free_port())
+    redis = RedisServer(folder / "redis", port=free_port())
     with ThreadPoolExecutor(1) as pool:
         building = pool.submit(build_test_model, folder / "models")
-        try:
-            postgres.start()
-        except ServerStartError as error:
-            postgres.stop()
-            pytest.fail(f"PostgreSQL did not start: {error}", pytrace=False)
+        for name, server in (("PostgreSQL", postgres), ("Redis", redis)):
+            try:
+                server.start()
+            except ServerStartError as error:
+                postgres.stop()
+                redis.stop()
+                pytest.fail(f"{name} did not start: {error}", pytrace=False)
         model = building.result()
-    api_port, embedding_port = free_port(), free_port()
+    api_port, embedding_port, worker_port = free_port(), free_port(), free_port()
     environment = {
         "DATAFANTASI_DATA_DIR": str(folder / "data"),
         "DATAFANTASI_DATABASE__URL": postgres.url,
@@ -102,25 +107,31 @@ def cluster(kafka_server: KafkaServer) -> Iterator[Cluster]:
         "DATAFANTASI_API__HOST": "127.0.0.1",
         "DATAFANTASI_API__PORT": str(api_port),
         "DATAFANTASI_API__ADMIN_TOKEN": ADMIN_TOKEN,
+        "DATAFANTASI_REDIS__URL": redis.url,
+        "DATAFANTASI_JOBS__BACKEND": "celery",
+        "DATAFANTASI_JOBS__WORKER_PORT": str(worker_port),
     }
     logs = folder / "services"
     embedding = ServiceProcess("embedding", embedding_port, logs, environment)
     api = ServiceProcess("api", api_port, logs, environment)
+    worker = ServiceProcess("worker", worker_port, logs, environment)
     http = httpx.Client(base_url=api.url, timeout=30.0)
     try:
         # Started together: each spends most of its start importing its libraries.
-        for process in (embedding, api):
+        for process in (embedding, api, worker):
             process.launch()
-        for process in (embedding, api):
+        for process in (embedding, api, worker):
             try:
                 process.wait_until_ready(timeout_s=180)
             except ServerStartError as error:
                 pytest.fail(str(error), pytrace=False)
-        yield Cluster(api, embedding, http)
+        yield Cluster(api, embedding, worker, http)
     finally:
         http.close()
+        worker.stop()
         api.stop()
         embedding.stop()
+        redis.stop()
         postgres.stop()
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -216,3 +227,46 @@ def test_embedding_crash_loses_and_doubles_nothing(cluster: Cluster) -> None:
     similar = _similar_ids(cluster, tenant, ids[0])
     assert len(similar) == len(photos)
     assert set(similar) == set(ids)
+
+
+def _wait_for_job(cluster: Cluster, headers: dict[str, str], job_id: str) -> dict:
+    deadline = time.monotonic() + SETTLE_TIMEOUT_S
+    while True:
+        response = cluster.http.get(f"/v1/jobs/{job_id}", headers=headers)
+        assert response.status_code == 200, response.text
+        job = response.json()
+        if job["status"] in ("succeeded", "failed"):
+            return job
+        assert time.monotonic() < deadline, f"job {job_id} still {job['status']}"
+        time.sleep(0.2)
+
+
+def test_worker_runs_jobs_from_redis(cluster: Cluster) -> None:
+    tenant = cluster.create_tenant("tile")
+    photos = [(f"t{i}.jpg", photo_bytes((30 * i, 120, 90), pattern=i)) for i in range(5)]
+    cluster.upload(tenant, photos)
+    assets = cluster.wait_indexed(tenant, len(photos))
+    worker_health = httpx.get(f"{cluster.worker.url}/health").json()
+
+    thumbnails = cluster.http.post("/v1/assets/thumbnails/rebuild", headers=tenant)
+    reindex = cluster.http.post("/v1/assets/reindex", headers=tenant)
+    assert thumbnails.status_code == 202, thumbnails.text
+    assert reindex.status_code == 202, reindex.text
+    rebuilt = _wait_for_job(cluster, tenant, thumbnails.json()["job_id"])
+    reindexed = _wait_for_job(cluster, tenant, reindex.json()["job_id"])
+
+    assert worker_health["status"] == "ready"
+    assert worker_health["services"]["redis"] == {"ready": True}
+    assert rebuilt["status"] == "succeeded", rebuilt
+    assert rebuilt["result"]["rebuilt"] == len(photos)
+    assert reindexed["status"] == "succeeded", reindexed
+    assert reindexed["result"] == {"assets": len(photos), "sent": len(photos)}
+    worker_log = cluster.worker.log_path.read_text()
+    for job in (rebuilt, reindexed):
+        assert f"job {job['job_id']} ({job['kind']}) for tenant tile succeeded" in worker_log
+    listed = cluster.http.get("/v1/jobs", headers=tenant).json()
+    assert {job["job_id"] for job in listed["items"]} == {rebuilt["job_id"], reindexed["job_id"]}
+    # Each reindexed photo keeps exactly one vector.
+    similar = _similar_ids(cluster, tenant, assets[0]["asset_id"])
+    assert sorted(similar) == sorted(asset["asset_id"] for asset in assets)
+
