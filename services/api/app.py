@@ -17,6 +17,7 @@ from services.api.admin import operator_router
 from services.api.admin import router as admin_router
 from services.api.audit import AuditLog
 from services.api.auth import Security, authorize
+from services.api.docs_page import docs_routes
 from services.api.errors import ERROR_RESPONSES, add_error_bodies
 from services.api.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from services.api.records import add_audit_and_idempotency
@@ -50,6 +51,8 @@ def create_app(
         "cursor and carry a next link; errors have the body "
         '{"error": {"code", "message", "details"}}.',
         lifespan=lifespan,  # type: ignore[arg-type]
+        docs_url=None,
+        redoc_url=None,
         dependencies=[Depends(authorize)],
         responses=ERROR_RESPONSES,
     )
@@ -67,6 +70,7 @@ def create_app(
     add_metrics(app)
     add_audit_and_idempotency(app)
     add_error_bodies(app)
+    app.router.routes.extend(docs_routes(app))
     return app
 
 
