@@ -6,6 +6,7 @@ random-weight test model, so text search returns ranked hits but their order car
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 import threading
@@ -37,6 +38,7 @@ class Cluster:
     embedding: ServiceProcess
     worker: ServiceProcess
     http: httpx.Client
+    environment: dict[str, str]
 
     def create_tenant(self, tenant_id: str) -> dict[str, str]:
         response = self.http.post(
@@ -125,7 +127,7 @@ def cluster(kafka_server: KafkaServer) -> Iterator[Cluster]:
                 process.wait_until_ready(timeout_s=180)
             except ServerStartError as error:
                 pytest.fail(str(error), pytrace=False)
-        yield Cluster(api, embedding, worker, http)
+        yield Cluster(api, embedding, worker, http, environment)
     finally:
         http.close()
         worker.stop()
@@ -269,4 +271,120 @@ def test_worker_runs_jobs_from_redis(cluster: Cluster) -> None:
     # Each reindexed photo keeps exactly one vector.
     similar = _similar_ids(cluster, tenant, assets[0]["asset_id"])
     assert sorted(similar) == sorted(asset["asset_id"] for asset in assets)
+
+
+def _assert_indexed_once(cluster: Cluster, headers: dict[str, str], photos: list) -> None:
+    """Check that every photo has one asset row, indexed, and one vector in the tenant's index."""
+    assets = cluster.wait_indexed(headers, len(photos))
+    assert sorted(a["filename"] for a in assets) == sorted(name for name, _ in photos)
+    ids = [asset["asset_id"] for asset in assets]
+    similar = _similar_ids(cluster, headers, ids[0])
+    assert len(similar) == len(photos), "a photo has no vector, or more than one"
+    assert set(similar) == set(ids)
+
+
+def _distinct_photos(prefix: str, count: int, shift: int) -> list[tuple[str, bytes]]:
+    return [
+        (f"{prefix}{i:02d}.jpg",
+         photo_bytes(((shift + 23 * i) % 256, (90 + 41 * i) % 256, (shift * 3 + 7 * i) % 256),
+                     pattern=i % 7))
+        for i in range(count)
+    ]
+
+
+def test_broker_restart_during_ingest_loses_and_doubles_nothing(
+    cluster: Cluster, kafka_server: KafkaServer
+) -> None:
+    tenant = cluster.create_tenant("slate")
+    photos = _distinct_photos("s", 16, shift=11)
+    cluster.upload(tenant, photos[:8])
+    deadline = time.monotonic() + SETTLE_TIMEOUT_S
+    while not any(a["status"] == "indexed" for a in cluster.assets(tenant)):
+        assert time.monotonic() < deadline, "no photo of the first half was indexed"
+        time.sleep(0.05)
+
+    kafka_server.stop()
+    health_seconds, bus_ready = [], True
+    deadline = time.monotonic() + 15
+    while bus_ready and time.monotonic() < deadline:
+        started = time.monotonic()
+        health = httpx.get(f"{cluster.api.url}/health", timeout=10)
+        health_seconds.append(time.monotonic() - started)
+        bus_ready = health.json()["services"]["bus"]["ready"]
+    # Uploads wait in the publisher while the broker is away.
+    uploading = threading.Thread(target=cluster.upload, args=(tenant, photos[8:]))
+    uploading.start()
+    kafka_server.start()
+    uploading.join(SETTLE_TIMEOUT_S)
+
+    assert not bus_ready, "the api process still reported the bus as ready"
+    assert health.status_code == 503
+    assert max(health_seconds) < 2.5, f"health took {max(health_seconds):.1f} s"
+    assert not uploading.is_alive()
+    _assert_indexed_once(cluster, tenant, photos)
+
+
+class _SlowFirstBatchBus:
+    """Wraps the handlers subscribed on a KafkaBus so that the first batch outlasts the group's
+    max_poll_interval_s, as a stalled photo decode would."""
+
+    def __init__(self, bus: object, delay_s: float) -> None:
+        self.bus = bus
+        self.delay_s = delay_s
+        self.slowed = threading.Event()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.bus, name)
+
+    def subscribe(self, topic: str, group: str, handler, **options) -> None:  # type: ignore[no-untyped-def]
+        def slow_first(records):  # type: ignore[no-untyped-def]
+            if not self.slowed.is_set():
+                time.sleep(self.delay_s)
+                self.slowed.set()
+            handler(records)
+
+        self.bus.subscribe(topic, group, slow_first, **options)  # type: ignore[attr-defined]
+
+
+def test_slow_embedding_batch_rebalances_without_loss(
+    cluster: Cluster, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from services.embedding.service import EmbeddingService
+    from shared.bus.kafka import KafkaBus
+    from shared.settings import Settings
+    from shared.storage import FilesystemStore
+
+    caplog.set_level(logging.INFO, logger="shared.bus.kafka_consumer")
+    for name, value in cluster.environment.items():
+        monkeypatch.setenv(name, value)
+    # Shorter than the delay below, so this member leaves the group in the middle of a batch.
+    monkeypatch.setenv("DATAFANTASI_BUS__MAX_POLL_INTERVAL_S", "2")
+    monkeypatch.setenv("DATAFANTASI_BUS__SESSION_TIMEOUT_S", "3")
+    settings = Settings()
+    bus = KafkaBus(settings.bus)
+    slow_bus = _SlowFirstBatchBus(bus, delay_s=5.0)
+    # A second member of the embedding group, beside the embedding process.
+    member = EmbeddingService(settings, slow_bus, FilesystemStore(settings.storage_root))  # type: ignore[arg-type]
+    member.start()
+    member.subscribe()
+    bus.start()
+    try:
+        tenants = [cluster.create_tenant(f"oak{i}") for i in range(12)]
+        uploads = [_distinct_photos(f"o{i}-", 3, shift=17 * i) for i in range(12)]
+        for headers, photos in zip(tenants, uploads, strict=True):
+            cluster.upload(headers, photos)
+        for headers, photos in zip(tenants, uploads, strict=True):
+            _assert_indexed_once(cluster, headers, photos)
+        assert slow_bus.slowed.wait(SETTLE_TIMEOUT_S), "the second member got no records"
+        assert bus.wait_idle(SETTLE_TIMEOUT_S)
+    finally:
+        bus.stop()
+        member.close()
+
+    revoked = [
+        record.getMessage() for record in caplog.records
+        if "lost its partitions" in record.getMessage()
+        or "skipped the commit of revoked partitions" in record.getMessage()
+    ]
+    assert revoked, "the slow member kept its partitions, so no rebalance happened"
 
