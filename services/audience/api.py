@@ -12,9 +12,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from services.audience.communities import CommunityParameters
 from services.audience.importing import InvalidImport
 from services.audience.importing.records import AccountRole
+from services.audience.job_kinds import COMMUNITIES
 from services.audience.schemas import (
     CommunityMemberOut,
     CommunityMemberPage,
@@ -33,6 +33,8 @@ from services.audience.service import (
     NotFound,
     validate_influencer_count,
 )
+from shared.jobs.api import JobOut, job_out
+from shared.jobs.runner import JobRunner
 from shared.tenancy import TenantId
 
 router = APIRouter(prefix="/v1/audience", tags=["audience"])
@@ -85,17 +87,18 @@ def get_import(tenant_id: TenantId, service: Service, import_id: str) -> ImportO
         raise _not_found(error) from error
 
 
-@router.post("/community-runs", status_code=201, response_model=CommunityRunOut)
+@router.post("/community-runs", status_code=202, response_model=JobOut)
 def create_community_run(
-    tenant_id: TenantId, service: Service, body: CommunityRunIn | None = None
-) -> CommunityRunOut:
+    request: Request, tenant_id: TenantId, service: Service, body: CommunityRunIn | None = None
+) -> JobOut:
+    """Start a community run as a job; its result names the run to read when it succeeds."""
+    if not service.has_audience(tenant_id):
+        raise HTTPException(
+            409, "the tenant has no audience members yet; import followers or comments first"
+        )
     requested = body or CommunityRunIn()
-    parameters = CommunityParameters(**requested.model_dump())
-    try:
-        run = service.detect_communities(tenant_id, parameters)
-    except InvalidRequest as error:
-        raise HTTPException(409, str(error)) from error
-    return CommunityRunOut.model_validate(run)
+    runner: JobRunner = request.app.state.jobs
+    return job_out(runner.submit(tenant_id, COMMUNITIES, requested.model_dump()))
 
 
 @router.get("/community-runs/{run_id}", response_model=CommunityRunOut)

@@ -11,20 +11,44 @@ about a minute on two cores.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
+from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 from services.audience.comparison import Comparison
+from services.audience.job_kinds import COMMUNITIES
 from services.audience.service import AudienceService, CommunityRunResult
 from services.audience.synthetic import generate_audience
 from services.audience.text_encoder import E5TextEncoder
 from shared.db import make_engine
+from shared.jobs import JobStatus, ThreadJobRunner
 
 TENANT = "demo"
+
+
+def run_communities_job(engine: Engine, service: AudienceService, seed: int) -> CommunityRunResult:
+    """Run communities as the API does, as a job, and print its steps as they come."""
+    jobs = ThreadJobRunner(engine, services=SimpleNamespace(audience=service))
+    try:
+        job = jobs.submit(TENANT, COMMUNITIES, {"seed": seed})
+        last_message = ""
+        while job.status not in (JobStatus.SUCCEEDED, JobStatus.FAILED):
+            time.sleep(0.2)
+            job = jobs.get(TENANT, job.job_id) or job
+            if job.message and job.message != last_message:
+                print(f"  {job.progress:4.0%} {job.message}")
+                last_message = job.message
+    finally:
+        jobs.close()
+    if job.status == JobStatus.FAILED:
+        raise SystemExit(f"the community job failed: {job.error}")
+    return service.community_run(TENANT, json.loads(job.result or "{}")["run_id"])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -58,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
         )
 
     started = time.perf_counter()
-    run = service.detect_communities(TENANT)
+    run = run_communities_job(engine, service, arguments.seed)
     print(f"\nCommunities ({time.perf_counter() - started:.0f}s):")
     print_communities(run)
 

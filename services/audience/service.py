@@ -6,6 +6,7 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from sqlalchemy import insert, select
@@ -35,11 +36,14 @@ from services.audience.people import (
     search_handles,
 )
 from services.audience.snapshot import load_audience
-from services.audience.store import ACCOUNTS, ImportSummary, apply_batch
+from services.audience.store import ACCOUNTS, ENGAGEMENTS, FOLLOWS, ImportSummary, apply_batch
 from services.audience.text_encoder import TextEncoder
 from services.audience.vectors import CachedEncoder
 
 logger = logging.getLogger(__name__)
+
+Progress = Callable[[float, str], None]
+"""Called with the share of a run done (0 to 1) and the step it is on."""
 
 RUNS = CommunityRun.__table__  # type: ignore[attr-defined]
 COMMUNITIES = Community.__table__  # type: ignore[attr-defined]
@@ -152,23 +156,43 @@ class AudienceService:
 
     # Communities
 
-    def detect_communities(
-        self, tenant_id: str, parameters: CommunityParameters = CommunityParameters()
-    ) -> CommunityRunResult:
-        """Find the tenant's communities now and store them as a new run.
+    def has_audience(self, tenant_id: str) -> bool:
+        """Tell whether the tenant has any follow or engagement to find communities in."""
+        with self.engine.connect() as connection:
+            for table in (FOLLOWS, ENGAGEMENTS):
+                found = connection.execute(
+                    select(table.c.tenant_id).where(table.c.tenant_id == tenant_id).limit(1)
+                ).first()
+                if found is not None:
+                    return True
+        return False
 
-        NOTE: this runs inside the request. A large audience (100,000 members) takes minutes on
-        two cores, so it belongs in a background job once the service has a job queue.
+    def detect_communities(
+        self,
+        tenant_id: str,
+        parameters: CommunityParameters = CommunityParameters(),
+        progress: Progress | None = None,
+    ) -> CommunityRunResult:
+        """Find the tenant's communities and store them as a new run.
+
+        A large audience (100,000 members) takes minutes on two cores, so the API runs this as
+        the job kind ``audience.communities``. ``progress`` gets the share done and the step.
         """
+        report = progress or _no_progress
+        report(0.0, "loading the audience")
         data = load_audience(self.engine, tenant_id)
         cached = CachedEncoder(self.engine, tenant_id, self.encoder)
+        report(0.1, "embedding the accounts' texts and building the graph")
         graph = build_audience_graph(data, cached.encode, self.encoder.dim)
         if graph.size == 0:
             raise InvalidRequest(
                 "the tenant has no audience members yet; import followers or comments first"
             )
+        report(0.5, f"finding communities among {graph.size} members")
         partition = find_communities(graph, parameters)
+        report(0.8, f"describing {partition.community_count} communities")
         descriptions = describe_communities(graph, partition)
+        report(0.9, "storing the communities")
         run_id = uuid.uuid4().hex
         with self.engine.begin() as connection:
             connection.execute(
@@ -204,6 +228,10 @@ class AudienceService:
             ]
             for start in range(0, len(rows), 5000):
                 connection.execute(insert(MEMBERSHIPS), rows[start : start + 5000])
+        logger.info(
+            "stored community run %s for tenant %s: %d members, %d communities",
+            run_id, tenant_id, graph.size, partition.community_count,
+        )
         return self.community_run(tenant_id, run_id)
 
     @staticmethod
@@ -376,6 +404,10 @@ class AudienceService:
             return erase_person(self.engine, tenant_id, _valid_handles([handle])[0])
         except PersonNotFound as error:
             raise NotFound(str(error)) from error
+
+
+def _no_progress(share: float, step: str) -> None:
+    pass
 
 
 def _valid_handles(handles: list[str]) -> list[str]:

@@ -21,6 +21,7 @@ JobFunction = Callable[["JobContext", dict[str, Any]], dict[str, Any]]
 
 JOB_MODULES = (
     "services.analytics.job_kinds",
+    "services.audience.job_kinds",
     "services.ingest.job_kinds",
 )
 

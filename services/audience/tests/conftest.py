@@ -6,6 +6,7 @@ from sqlmodel import SQLModel
 
 import services.audience.models as models
 from shared.db import make_engine
+from shared.jobs import Job
 
 AUDIENCE_TABLES = [
     model.__table__  # type: ignore[attr-defined]
@@ -21,6 +22,7 @@ AUDIENCE_TABLES = [
         models.CommunityRun,
         models.Community,
         models.CommunityMembership,
+        Job,
     )
 ]
 

@@ -2,16 +2,21 @@
 
 import io
 import json
+import time
 import zipfile
+from types import SimpleNamespace
 
 import pytest
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.testclient import TestClient
 
 from services.audience.api import router
+from services.audience.communities import CommunityParameters
 from services.audience.service import AudienceService
 from services.audience.synthetic import meta_json
 from services.audience.text_encoder import E5TextEncoder
+from shared.jobs import ThreadJobRunner
+from shared.jobs.api import router as jobs_router
 
 
 def tenant_from_header(request: Request) -> str:
@@ -30,10 +35,28 @@ def encoder() -> E5TextEncoder:
 def client(engine, encoder):
     app = FastAPI()
     app.include_router(router)
+    app.include_router(jobs_router)
     app.state.authenticator = tenant_from_header
     app.state.audience = AudienceService(engine, encoder)
+    app.state.jobs = ThreadJobRunner(engine, services=SimpleNamespace(audience=app.state.audience))
     with TestClient(app) as client:
         yield client
+    app.state.jobs.close()
+
+
+def run_communities(client: TestClient, tenant: str, **parameters: object) -> dict:
+    """Start a community run, wait for its job and return the finished job."""
+    headers = {"X-Tenant": tenant}
+    started = client.post("/v1/audience/community-runs", headers=headers, json=parameters)
+    assert started.status_code == 202, started.text
+    job = started.json()
+    assert job["kind"] == "audience.communities"
+    deadline = time.monotonic() + 120
+    while job["status"] not in ("succeeded", "failed"):
+        assert time.monotonic() < deadline, f"community job still {job['status']}"
+        time.sleep(0.05)
+        job = client.get(f"/v1/jobs/{job['job_id']}", headers=headers).json()
+    return job
 
 
 def relationship(handle: str) -> dict:
@@ -110,9 +133,8 @@ def test_unreadable_upload_is_a_clear_422(client) -> None:
 def test_communities_and_comparison(client, tenant) -> None:
     headers = {"X-Tenant": tenant}
 
-    run = client.post(
-        "/v1/audience/community-runs", headers=headers, json={"seed": 3, "min_community_size": 3}
-    )
+    job = run_communities(client, tenant, seed=3, min_community_size=3)
+    run = client.get(f"/v1/audience/community-runs/{job['result']['run_id']}", headers=headers)
     communities = client.get("/v1/audience/communities", headers=headers).json()
     comparison = client.get(
         "/v1/audience/comparison",
@@ -120,8 +142,13 @@ def test_communities_and_comparison(client, tenant) -> None:
         headers=headers,
     ).json()
 
-    assert run.status_code == 201
+    assert job["status"] == "succeeded"
+    assert job["progress"] == 1.0
+    assert job["result"]["member_count"] == 24
+    assert job["result"]["community_count"] == 2
+    assert run.status_code == 200
     assert run.json()["member_count"] == 24
+    assert run.json()["parameters"]["seed"] == 3
     assert [c["size"] for c in communities] == [12, 12]
     leaning = {c["typical_accounts"][0]["handle"]: c for c in communities}
     assert set(leaning) == {"hyggehanne", "haveliv_henrik"}
@@ -145,9 +172,7 @@ def test_communities_and_comparison(client, tenant) -> None:
 
 
 def test_another_tenants_community_is_not_found(client, tenant) -> None:
-    client.post(
-        "/v1/audience/community-runs", headers={"X-Tenant": tenant}, json={"min_community_size": 3}
-    )
+    job = run_communities(client, tenant, min_community_size=3)
     community_id = client.get("/v1/audience/communities", headers={"X-Tenant": tenant}).json()[0][
         "id"
     ]
@@ -156,6 +181,26 @@ def test_another_tenants_community_is_not_found(client, tenant) -> None:
 
     assert response.status_code == 404
     assert client.get("/v1/audience/communities", headers={"X-Tenant": "t2"}).status_code == 404
+    run_id = job["result"]["run_id"]
+    other_run = client.get(f"/v1/audience/community-runs/{run_id}", headers={"X-Tenant": "t2"})
+    assert other_run.status_code == 404
+    assert client.get(f"/v1/jobs/{job['job_id']}", headers={"X-Tenant": "t2"}).status_code == 404
+
+
+def test_community_run_without_audience_is_409(client) -> None:
+    response = client.post("/v1/audience/community-runs", headers={"X-Tenant": "t3"}, json={})
+
+    assert response.status_code == 409
+    assert "no audience members yet" in response.json()["detail"]
+    assert client.get("/v1/jobs", headers={"X-Tenant": "t3"}).json()["total"] == 0
+
+
+def test_community_run_rejects_unknown_parameters(client, tenant) -> None:
+    response = client.post(
+        "/v1/audience/community-runs", headers={"X-Tenant": tenant}, json={"colour": "blue"}
+    )
+
+    assert response.status_code == 422
 
 
 @pytest.mark.parametrize(
@@ -211,3 +256,17 @@ def test_engagement_of_an_influencer(client, tenant) -> None:
     assert body["engaged_accounts"] == 12
     assert body["mean_likes"] is None
     assert body["engagement_rate"] is None
+
+
+def test_community_run_reports_each_step(client, tenant) -> None:
+    service = client.app.state.audience
+    steps: list[tuple[float, str]] = []
+
+    service.detect_communities(
+        tenant, CommunityParameters(min_community_size=3),
+        progress=lambda share, step: steps.append((share, step)),
+    )
+
+    assert [share for share, _ in steps] == [0.0, 0.1, 0.5, 0.8, 0.9]
+    assert steps[2][1] == "finding communities among 24 members"
+    assert steps[3][1] == "describing 2 communities"
