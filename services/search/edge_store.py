@@ -42,6 +42,7 @@ from qdrant_edge import (
     Query,
     QueryRequest,
     RangeDateTime,
+    ScrollRequest,
     SearchParams,
     UpdateOperation,
 )
@@ -57,6 +58,7 @@ from services.search.store import (
     PhotoPayload,
     PointFilter,
     ScoredPhoto,
+    ScrollPage,
     StoredPoint,
     VectorStore,
     format_datetime,
@@ -164,6 +166,24 @@ class EdgeStore(VectorStore):
             ScoredPhoto(PhotoPayload.from_dict(hit.payload or {}), float(hit.score))
             for hit in self._shard(collection).query(request)
         ]
+
+    def scroll(
+        self, collection: str, where: PointFilter, limit: int, offset: str | None = None
+    ) -> ScrollPage:
+        request = ScrollRequest(
+            offset=offset, limit=limit, filter=_to_filter(where), with_payload=True,
+            with_vector=True,
+        )
+        records, next_offset = self._shard(collection).scroll(request)
+        points = [
+            StoredPoint(
+                id=uuid.UUID(str(record.id)),
+                vector=np.asarray(record.vector, dtype=np.float32),
+                payload=PhotoPayload.from_dict(record.payload or {}),
+            )
+            for record in records
+        ]
+        return ScrollPage(points, None if next_offset is None else str(next_offset))
 
     def retrieve(self, collection: str, point: uuid.UUID) -> StoredPoint | None:
         records = self._shard(collection).retrieve(

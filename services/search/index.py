@@ -8,7 +8,7 @@ can leave it out or name another tenant.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -152,6 +152,31 @@ class TenantIndex:
             has_more=len(scored) > limit,
             model_id=self._collection.model_id,
         )
+
+    def scroll_vectors(self, batch_size: int = 1000) -> Iterator[list[PhotoVector]]:
+        """Yield every indexed photo of this tenant with its vector, ``batch_size`` at a time."""
+        offset: str | None = None
+        while True:
+            page = self._store.scroll(self._collection.name, self._where(), batch_size, offset)
+            # The filter already names the tenant; the payload check guards against a foreign
+            # point.
+            photos = [
+                PhotoVector(
+                    asset_id=point.payload.asset_id,
+                    vector=point.vector,
+                    folder=point.payload.folder,
+                    tags=point.payload.tags,
+                    taken_at=point.payload.taken_at,
+                    filename=point.payload.filename,
+                )
+                for point in page.points
+                if point.payload.tenant_id == self.tenant_id
+            ]
+            if photos:
+                yield photos
+            if page.next_offset is None:
+                return
+            offset = page.next_offset
 
     def vector_of(self, asset_id: str) -> np.ndarray | None:
         """Return the stored vector of this tenant's asset, or None when it is not indexed."""

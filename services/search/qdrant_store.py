@@ -30,6 +30,7 @@ from services.search.store import (
     PhotoPayload,
     PointFilter,
     ScoredPhoto,
+    ScrollPage,
     StoredPoint,
     VectorStore,
     format_datetime,
@@ -125,6 +126,23 @@ class QdrantStore(VectorStore):
             ScoredPhoto(PhotoPayload.from_dict(hit.payload or {}), float(hit.score))
             for hit in response.points
         ]
+
+    def scroll(
+        self, collection: str, where: PointFilter, limit: int, offset: str | None = None
+    ) -> ScrollPage:
+        records, next_offset = self._client.scroll(
+            collection, scroll_filter=_to_filter(where), limit=limit, offset=offset,
+            with_payload=True, with_vectors=True,
+        )
+        points = [
+            StoredPoint(
+                id=uuid.UUID(str(record.id)),
+                vector=np.asarray(record.vector, dtype=np.float32),
+                payload=PhotoPayload.from_dict(record.payload or {}),
+            )
+            for record in records
+        ]
+        return ScrollPage(points, None if next_offset is None else str(next_offset))
 
     def retrieve(self, collection: str, point: uuid.UUID) -> StoredPoint | None:
         records = self._client.retrieve(

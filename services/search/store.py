@@ -133,6 +133,13 @@ class StoredPoint:
 
 
 @dataclass(frozen=True)
+class ScrollPage:
+    points: list[StoredPoint]
+    next_offset: str | None
+    """The point id to pass as ``offset`` for the next page; None after the last page."""
+
+
+@dataclass(frozen=True)
 class ScoredPhoto:
     payload: PhotoPayload
     score: float
@@ -200,6 +207,15 @@ class VectorStore(abc.ABC):
         self, collection: str, vector: np.ndarray, where: PointFilter, limit: int, offset: int
     ) -> list[ScoredPhoto]:
         """Return the points matching ``where`` closest to ``vector``, best first."""
+
+    @abc.abstractmethod
+    def scroll(
+        self, collection: str, where: PointFilter, limit: int, offset: str | None = None
+    ) -> ScrollPage:
+        """Return up to ``limit`` points matching ``where`` with their vectors, in id order.
+
+        ``offset`` is the ``next_offset`` of the previous page, None for the first page.
+        """
 
     @abc.abstractmethod
     def retrieve(self, collection: str, point: uuid.UUID) -> StoredPoint | None:

@@ -125,3 +125,21 @@ def test_edge_store_optimizes_after_the_configured_count(tmp_path: Path) -> None
     hits = index.search(FAKE_MODEL, vector_for("x"), SearchFilters(), 5, 0).hits
     assert hits[0].asset_id == "x000"
     store.close()
+
+
+def test_scroll_returns_only_the_tenants_vectors(store: VectorStore) -> None:
+    info = store.create_collection(CollectionInfo.for_model(FAKE_MODEL, FAKE_DIM))
+    acme = TenantIndex(store, info, "acme")
+    acme.upsert(_photos(25, "a"))
+    TenantIndex(store, info, "globex").upsert(_photos(7, "g"))
+
+    batches = list(acme.scroll_vectors(batch_size=10))
+    globex = TenantIndex(store, info, "globex")
+    other = [photo for batch in globex.scroll_vectors() for photo in batch]
+
+    assert [len(batch) for batch in batches] == [10, 10, 5]
+    scrolled = {photo.asset_id: photo for batch in batches for photo in batch}
+    assert sorted(scrolled) == [f"a{i:03d}" for i in range(25)]
+    assert scrolled["a007"].vector == pytest.approx(near("a", 0.27, seed=7), abs=1e-6)
+    assert sorted(photo.asset_id for photo in other) == [f"g{i:03d}" for i in range(7)]
+    assert list(TenantIndex(store, info, "initech").scroll_vectors()) == []
