@@ -2,10 +2,10 @@
 
 It takes job ids from the Redis queue that the api process fills and runs each job's registered
 function (``shared/jobs/registry.py``) with this process's services: the database, the bus, the
-object store and the ingest, analytics and audience services. It serves /health (ready when
-the database, Redis, the broker and the store are reachable) and /metrics on
-``jobs.worker_port`` from a thread, while the Celery worker runs in the main thread, where it
-handles SIGTERM: it finishes the running job and stops.
+object store and the ingest, analytics and audience services. A thread serves /health (ready
+when the database, Redis, the broker and the store are reachable) and /metrics on
+``jobs.worker_port``. The Celery worker runs in the main thread, so it receives SIGTERM, and
+then it finishes the running job and stops.
 """
 
 from __future__ import annotations

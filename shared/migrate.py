@@ -1,7 +1,7 @@
 """Schema migrations with alembic: the models' tables, versioned in ``shared/migrations``.
 
 Every process runs ``upgrade`` at start (through ``shared.db.create_tables``), so a database is
-brought to the newest revision before anything reads it; a new, empty database is built from
+brought to the newest revision before anything reads it. A new, empty database is built from
 the models and stamped with the newest revision. After changing or adding a model::
 
     .venv/bin/python -m shared.migrate new "add photo groups"   # writes versions/NNNN_*.py
@@ -71,7 +71,7 @@ def upgrade(engine: Engine, *, build_empty_from_models: bool = True) -> list[str
     """Bring the database to the newest revision; return the tables that no migration makes.
 
     A database without tables is built from the models and stamped with the newest revision,
-    as alembic's documentation recommends for a new database; the schema tests check that the
+    as alembic's documentation recommends for a new database. The schema tests check that the
     migrations build the same schema. Tables that no migration makes are created from the
     models, with a warning, so a model added without its migration still works in a
     development tree; the schema tests fail until it has one.

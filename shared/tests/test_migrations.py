@@ -11,7 +11,7 @@ from shared.db import make_engine
 from shared.migrate import HOW_TO_FIX, differences, load_models, migration_config, upgrade
 
 
-def test_migrations_build_the_models_schema_on_sqlite(tmp_path: Path) -> None:
+def test_migrations_match_models_on_sqlite(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'migrated.db'}")
 
     upgrade(engine, build_empty_from_models=False)
@@ -21,7 +21,7 @@ def test_migrations_build_the_models_schema_on_sqlite(tmp_path: Path) -> None:
     assert found == [], f"the models differ from the migrations: {found}. To fix it, {HOW_TO_FIX}"
 
 
-def test_database_from_before_migrations_is_upgraded(tmp_path: Path) -> None:
+def test_unversioned_database_is_upgraded(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     with engine.connect() as connection:
         command.upgrade(migration_config(connection, load_models()), "0001")
@@ -47,7 +47,7 @@ def test_database_from_before_migrations_is_upgraded(tmp_path: Path) -> None:
     assert "params" in columns
 
 
-def test_new_database_is_stamped_at_the_newest_revision(tmp_path: Path) -> None:
+def test_new_database_is_stamped_at_head(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'new.db'}")
 
     upgrade(engine)

@@ -11,7 +11,7 @@ from shared.db import make_engine
 from shared.migrate import HOW_TO_FIX, differences, upgrade
 
 
-def test_migrations_build_the_models_schema_on_postgres(postgres_server: PostgresServer) -> None:
+def test_migrations_match_models_on_postgres(postgres_server: PostgresServer) -> None:
     engine = make_engine(postgres_server.url)
 
     # Two processes starting at once both migrate; the advisory lock makes one wait.

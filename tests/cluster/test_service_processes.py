@@ -292,7 +292,7 @@ def _distinct_photos(prefix: str, count: int, shift: int) -> list[tuple[str, byt
     ]
 
 
-def test_broker_restart_during_ingest_loses_and_doubles_nothing(
+def test_broker_restart_loses_and_doubles_nothing(
     cluster: Cluster, kafka_server: KafkaServer
 ) -> None:
     tenant = cluster.create_tenant("slate")
@@ -346,7 +346,7 @@ class _SlowFirstBatchBus:
         self.bus.subscribe(topic, group, slow_first, **options)  # type: ignore[attr-defined]
 
 
-def test_slow_embedding_batch_rebalances_without_loss(
+def test_slow_batch_rebalance_keeps_photos_exact(
     cluster: Cluster, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     from services.embedding.service import EmbeddingService
