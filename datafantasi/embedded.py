@@ -128,6 +128,7 @@ class EmbeddedStack:
         )
         app.state.ingest = self.ingest
         app.state.search = self.search
+        app.state.objects = self.objects
         app.state.embedding = self.embedding
         app.state.analytics = self.analytics
         app.state.audience = self.audience

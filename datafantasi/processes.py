@@ -133,6 +133,7 @@ class ApiProcess:
         )
         app.state.ingest = self.ingest
         app.state.search = self.search
+        app.state.objects = self.objects
         app.state.embedding = self.encoder
         app.state.analytics = self.analytics
         app.state.jobs = self.jobs

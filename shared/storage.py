@@ -40,6 +40,10 @@ class ObjectStore(abc.ABC):
     def delete_prefix(self, prefix: str) -> int:
         """Delete every object under ``prefix``; returns how many were deleted."""
 
+    @abc.abstractmethod
+    def count_prefix(self, prefix: str) -> int:
+        """Return how many objects are stored under ``prefix``."""
+
 
 class FilesystemStore(ObjectStore):
     def __init__(self, root: Path) -> None:
@@ -76,6 +80,10 @@ class FilesystemStore(ObjectStore):
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def count_prefix(self, prefix: str) -> int:
+        base = self._path(prefix)
+        return sum(1 for path in base.rglob("*") if path.is_file()) if base.is_dir() else 0
 
     def delete_prefix(self, prefix: str) -> int:
         base = self._path(prefix)

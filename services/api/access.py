@@ -89,7 +89,7 @@ _RULES: tuple[tuple[tuple[str, ...] | None, str, Requirement], ...] = (
     (("POST",), r"^/v1/invitations/accept$", Public),
     (None, r"^/v1/me$", AnyPrincipal),
     (_READ, r"^/v1/tenant$", AnyPrincipal),
-    (None, r"^/v1/(tenant|keys|users|invitations|audit-log)(/|$)", Action.ADMIN),
+    (None, r"^/v1/(tenant|keys|users|invitations|audit-log|datasets)(/|$)", Action.ADMIN),
     (_READ, r"^/v1/jobs(/|$)", AnyRead),
     # Searching by an example photo posts the photo but changes nothing.
     (("POST",), r"^/v1/search/similar$", Action.PHOTOS_READ),

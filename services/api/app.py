@@ -18,12 +18,14 @@ from services.api.admin import router as admin_router
 from services.api.audit import AuditLog
 from services.api.auth import Security, authorize
 from services.api.docs_page import docs_routes
+from services.api.erasure_api import router as erasure_router
 from services.api.errors import ERROR_RESPONSES, add_error_bodies
 from services.api.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from services.api.records import add_audit_and_idempotency
 from services.api.tenants import TenantDirectory
 from services.api.tokens import TokenIssuer, signing_key
 from services.api.users import UserDirectory
+from services.api.web import web_routes
 from shared.metrics import HTTP_REQUESTS, HTTP_SECONDS
 from shared.settings import ApiSettings, Settings
 
@@ -64,6 +66,7 @@ def create_app(
     app.include_router(operator_router)
     app.include_router(admin_router)
     app.include_router(accounts_router)
+    app.include_router(erasure_router)
     for router in routers:
         app.include_router(router)
     add_health(app, health_checks)
@@ -71,6 +74,7 @@ def create_app(
     add_audit_and_idempotency(app)
     add_error_bodies(app)
     app.router.routes.extend(docs_routes(app))
+    app.router.routes.extend(web_routes())
     return app
 
 

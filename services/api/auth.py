@@ -107,9 +107,9 @@ class Security:
 
 def authorize(request: Request) -> None:
     """Reject the request unless its caller may use the route; the app runs this on every route."""
-    route = request.scope.get("route")
-    path = getattr(route, "path", request.url.path)
-    need = required_for(request.method, path)
+    # The request's own path, not the route's template: the rules match on prefixes, which both
+    # share, and a template lacks the prefix of an include_router(prefix=...).
+    need = required_for(request.method, request.url.path)
     if need is Public or need is Operator:
         return
     security: Security = request.app.state.security

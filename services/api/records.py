@@ -26,8 +26,9 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Request], Awaitable[Response]]
 
 _CHANGES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-# Sign-in and invitations are recorded by their handlers, which know the user.
-_RECORDED_BY_HANDLER = frozenset({"/v1/auth/token", "/v1/invitations/accept"})
+# Sign-in and invitations are recorded by their handlers, which know the user. A deleted tenant
+# keeps no audit log, so its deletion is only logged.
+_NOT_RECORDED_HERE = frozenset({"/v1/auth/token", "/v1/invitations/accept", "/v1/tenant"})
 _KEY_MAX_LENGTH = 200
 _KEPT_FOR = timedelta(hours=24)
 _MAX_KEPT_BYTES = 1024 * 1024
@@ -49,7 +50,7 @@ def _audit(request: Request, response: Response) -> None:
     principal = getattr(request.state, "principal", None)
     route = request.scope.get("route")
     path = getattr(route, "path", None)
-    if principal is None or path is None or path in _RECORDED_BY_HANDLER:
+    if principal is None or path is None or path in _NOT_RECORDED_HERE:
         return
     exported = path.endswith("/export") or request.query_params.get("format") == "csv"
     if request.method not in _CHANGES and not exported:

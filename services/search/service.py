@@ -169,6 +169,13 @@ class SearchService:
             COLLECTION_POINTS.labels(info.name).set(self._collections.size(info))
         log.info("removed %d photos of tenant %s from the index", len(asset_ids), tenant_id)
 
+    def count_tenant(self, tenant_id: str) -> int:
+        """Return how many vectors of the tenant all collections hold together."""
+        return sum(
+            self._collections.for_tenant(info, tenant_id).count()
+            for info in self._collections.all()
+        )
+
     def delete_tenant(self, tenant_id: str) -> None:
         """Remove every photo of the tenant from every collection."""
         for info in self._collections.all():
