@@ -1,0 +1,333 @@
+"""The web app in headless Chromium against the live embedded stack with demo data.
+
+Each test opens views the way a user does, checks what they show, saves a screenshot and
+records how long the view took to paint and to show its data (printed at the end of the run).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import zipfile
+
+import httpx
+from playwright.sync_api import BrowserContext, Page, expect
+
+from tests.support import photo_bytes
+from tests.web.conftest import SCREENSHOTS, TIMINGS
+from tests.web.live_stack import LiveStack
+
+PERFORMANCE_FIGURES = """(view) => {
+  const paint = performance.getEntriesByName('first-contentful-paint')[0];
+  const ready = performance.getEntriesByName('view-ready:' + view)[0];
+  return {fcp: paint ? paint.startTime : -1, ready: ready ? ready.startTime : -1};
+}"""
+
+
+def open_view(context: BrowserContext, live: LiveStack, path: str, view: str, name: str) -> Page:
+    """Load a view in a new page, wait until it shows its data, measure it and screenshot it."""
+    page = context.new_page()
+    page.goto(f"{live.url}{path}")
+    page.wait_for_selector(f"#main[data-ready='{view}']", timeout=30_000)
+    # First paint is reported asynchronously; a frame later it is there.
+    page.wait_for_function("performance.getEntriesByName('first-contentful-paint').length > 0")
+    TIMINGS[name] = page.evaluate(PERFORMANCE_FIGURES, view)
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+    return page
+
+
+def captions(page: Page) -> list[str]:
+    return page.locator(".results .photo-grid .caption").all_inner_texts()
+
+
+def test_photo_archive_lists_seeded_photos(laptop: BrowserContext, live: LiveStack) -> None:
+    page = open_view(laptop, live, "/photos", "photos", "laptop-photos")
+    shown = captions(page)
+    assert sorted(shown) == sorted(live.photo_ids)
+    expect(page.get_by_role("heading", name=f"Alle fotos ({len(live.photo_ids)})")).to_be_visible()
+
+
+def test_upload_reports_each_file(laptop: BrowserContext, live: LiveStack) -> None:
+    page = open_view(laptop, live, "/photos/upload", "upload", "laptop-upload")
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("byggeplads/kran.jpg", photo_bytes((200, 120, 40), pattern=3))
+        zipped.writestr("byggeplads/halv.jpg", photo_bytes((10, 90, 200))[:200])
+    page.locator("#upload-files").set_input_files(
+        [
+            {
+                "name": "facade.jpg",
+                "mimeType": "image/jpeg",
+                "buffer": photo_bytes((30, 160, 90), pattern=1),
+            },
+            {"name": "byggeplads.zip", "mimeType": "application/zip", "buffer": archive.getvalue()},
+            {"name": "noter.txt", "mimeType": "text/plain", "buffer": b"not a photo"},
+        ]
+    )
+    drop_file(page, "tegning.png", photo_bytes((240, 240, 240), fmt="PNG", pattern=5), "image/png")
+
+    summary = page.locator(".upload-summary")
+    expect(summary).to_contain_text("Færdig", timeout=30_000)
+    rows = page.locator(".upload-item")
+    expect(rows).to_have_count(4)
+    states = dict(
+        zip(
+            rows.locator(".name").all_inner_texts(),
+            [rows.nth(i).get_attribute("data-state") for i in range(4)],
+            strict=True,
+        )
+    )
+    assert states == {
+        "facade.jpg": "stored",
+        "byggeplads.zip": "partly",
+        "noter.txt": "rejected",
+        "tegning.png": "stored",
+    }
+    zip_row = rows.filter(has_text="byggeplads.zip")
+    expect(zip_row).to_contain_text("1 gemt, 0 fandtes allerede, 1 ikke gemt")
+    zip_row.get_by_text("Vis de 1 filer").click()
+    expect(zip_row).to_contain_text("byggeplads.zip/byggeplads/halv.jpg")
+    page.screenshot(path=SCREENSHOTS / "laptop-upload-done.png", full_page=True)
+
+
+def drop_file(page: Page, name: str, data: bytes, mime: str) -> None:
+    """Drop a file on the drop zone the way a browser does: a drop event with a DataTransfer."""
+    page.evaluate(
+        """([name, encoded, mime]) => {
+          const bytes = Uint8Array.from(atob(encoded), (c) => c.charCodeAt(0));
+          const transfer = new DataTransfer();
+          transfer.items.add(new File([bytes], name, {type: mime}));
+          const zone = document.querySelector('[data-testid=drop-zone]');
+          zone.dispatchEvent(new DragEvent('dragover', {dataTransfer: transfer, bubbles: true}));
+          zone.dispatchEvent(new DragEvent('drop', {dataTransfer: transfer, bubbles: true}));
+        }""",
+        [name, base64.b64encode(data).decode(), mime],
+    )
+
+
+def test_search_then_similar_photos(laptop: BrowserContext, live: LiveStack) -> None:
+    page = open_view(laptop, live, "/photos?q=en+kat+i+sofaen", "photos", "laptop-search")
+    expect(page.get_by_role("heading", name="Bedste match for “en kat i sofaen”")).to_be_visible()
+    hits = captions(page)
+    assert len(hits) >= 5
+
+    page.locator(".results .photo-card").first.click()
+    page.wait_for_selector("#main[data-ready='photo']")
+    asset_id = page.url.split("/photos/")[1].split("?")[0]
+    expect(page.get_by_role("heading", level=1)).to_have_text(hits[0])
+    expect(page.locator(".similar .photo-card").first).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=SCREENSHOTS / "laptop-photo.png", full_page=True)
+
+    page.get_by_role("link", name="Flere som dette").click()
+    page.wait_for_selector("#main[data-ready='photos']")
+    assert f"like={asset_id}" in page.url
+    similar = captions(page)
+    with live.client() as client:
+        indexed = client.get("/v1/assets", params={"status": "indexed"}).json()["total"]
+    assert hits[0] not in similar
+    assert len(similar) == indexed - 1
+
+    # A colleague who opens the link sees the same photos.
+    colleague = laptop.new_page()
+    colleague.goto(page.url)
+    colleague.wait_for_selector("#main[data-ready='photos']")
+    assert captions(colleague) == similar
+
+
+def test_photo_view_by_link(laptop: BrowserContext, live: LiveStack) -> None:
+    asset_id = live.photo_ids["chelsea.png"]
+    page = open_view(laptop, live, f"/photos/{asset_id}", "photo", "laptop-photo-by-link")
+    expect(page.get_by_role("heading", level=1)).to_have_text("chelsea.png")
+    expect(page.locator(".facts")).to_contain_text("arkiv")
+
+
+def test_search_filter_by_folder(laptop: BrowserContext, live: LiveStack) -> None:
+    page = open_view(laptop, live, "/photos", "photos", "laptop-photos-filter")
+    page.get_by_text("Filtre").click()
+    page.get_by_label("Mappe").fill("ingen-mappe")
+    page.get_by_label("Beskriv det foto, du leder efter").fill("kat")
+    page.get_by_role("button", name="Søg", exact=True).click()
+    expect(page.get_by_role("heading", name="Ingen fotos passer")).to_be_visible()
+    assert "folder=ingen-mappe" in page.url
+
+
+def test_groups_view_states_what_exists(laptop: BrowserContext, live: LiveStack) -> None:
+    with live.client() as client:
+        available = client.get("/v1/photo-groups").status_code != 404
+    page = open_view(laptop, live, "/photos/groups", "groups", "laptop-groups")
+    if available:
+        expect(page.locator(".group-grid, .empty")).to_be_visible()
+    else:
+        expect(
+            page.get_by_role("heading", name="Grupper er ikke tilgængelige endnu")
+        ).to_be_visible()
+
+
+def test_import_events_with_mapping_and_rejected_rows(
+    laptop: BrowserContext, live: LiveStack
+) -> None:
+    page = open_view(laptop, live, "/members/import", "import", "laptop-import")
+    events = (
+        "Titel;Dato;Type;Hvad handler det om\n"
+        "Robotter i smedjen;12-09-2024;Workshop;Sådan kommer små smedjer i gang med cobots\n"
+        "Generalforsamling;32-13-2024;Møde;Årets regnskab og valg til bestyrelsen\n"
+    ).encode("cp1252")
+    page.get_by_label("Arrangementer").check()
+    page.get_by_label("Fil (CSV eller XLSX)").set_input_files(
+        {"name": "nye-arrangementer.csv", "mimeType": "text/csv", "buffer": events}
+    )
+    mapping = page.locator("table.mapping")
+    expect(mapping).to_contain_text("Hvad handler det om")
+    expect(mapping).to_contain_text("Robotter i smedjen")
+    page.get_by_label("Hvad handler det om").select_option("description")
+    page.get_by_role("button", name="Importér", exact=True).click()
+
+    report = page.get_by_test_id("import-report")
+    expect(report).to_contain_text("2 rækker læst: 1 nye")
+    expect(report).to_contain_text("1 rækker blev ikke importeret")
+    expect(report.locator("tbody tr")).to_have_count(1)
+    expect(report.locator("tbody tr td").first).to_have_text("3")
+    expect(report).to_contain_text("Hvad handler det om → Beskrivelse")
+    page.screenshot(path=SCREENSHOTS / "laptop-import-report.png", full_page=True)
+
+
+def test_import_reads_xlsx_headers(laptop: BrowserContext, live: LiveStack) -> None:
+    assert live.analytics_files is not None
+    page = open_view(laptop, live, "/members/import?kind=events", "import", "laptop-import-xlsx")
+    page.get_by_label("Fil (CSV eller XLSX)").set_input_files(
+        {
+            "name": "arrangementer.xlsx",
+            "buffer": live.analytics_files.events_xlsx,
+            "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    )
+    headers = page.locator("table.mapping tbody th")
+    expect(headers).to_have_text(["Titel", "Dato", "Type", "Sted", "Beskrivelse"])
+    page.get_by_role("button", name="Importér", exact=True).click()
+    expect(page.get_by_test_id("import-report")).to_contain_text("0 nye")
+
+
+def test_participation_dashboard(laptop: BrowserContext, live: LiveStack) -> None:
+    page = open_view(laptop, live, "/members", "members", "laptop-members")
+    expect(page.locator(".line-chart .line")).to_have_count(1)
+    expect(page.locator(".column-chart .bar").first).to_be_visible()
+    assert page.locator(".bar-list li").count() >= 4
+    expect(
+        page.get_by_role("heading", name="Medlemmer, der er holdt op med at komme")
+    ).to_be_visible()
+
+
+def test_overview(laptop: BrowserContext, live: LiveStack) -> None:
+    page = open_view(laptop, live, "/members/overview", "overview", "laptop-overview")
+    with live.client() as client:
+        totals = client.get("/v1/analytics/overview").json()["totals"]
+    expect(page.locator(".stat").first).to_contain_text(str(totals["organisations"]))
+
+
+def test_themes_map_and_list(laptop: BrowserContext, live: LiveStack) -> None:
+    page = open_view(laptop, live, "/members/themes", "themes", "laptop-themes")
+    with live.client() as client:
+        themes = client.get("/v1/analytics/themes").json()["themes"]
+    assert len(themes) >= 2
+    expect(page.locator(".bubble")).to_have_count(len(themes))
+    expect(page.locator(".theme-list li")).to_have_count(len(themes))
+
+    last = themes[-1]
+    page.locator(".theme-list").get_by_role("button", name=last["label"], exact=True).click()
+    expect(page.locator(".theme-detail h2")).to_have_text(last["label"])
+    expect(page.locator(".theme-detail .typical li")).to_have_count(len(last["typical"]))
+    assert f"theme={last['theme_id']}" in page.url
+
+    page.locator(f".bubble[data-id='{themes[0]['theme_id']}']").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".theme-detail h2")).to_have_text(themes[0]["label"])
+
+
+def test_communities(laptop: BrowserContext, live: LiveStack) -> None:
+    page = open_view(laptop, live, "/instagram", "communities", "laptop-communities")
+    with live.client() as client:
+        communities = client.get("/v1/audience/communities").json()
+    cards = page.locator(".community")
+    expect(cards).to_have_count(len(communities))
+    expect(cards.first.locator("h2")).to_have_text(communities[0]["label"])
+    expect(cards.first).to_contain_text(f"{communities[0]['size']} personer")
+
+
+def test_influencer_comparison(laptop: BrowserContext, live: LiveStack) -> None:
+    assert live.audience is not None
+    handles = sorted(live.audience.influencers)[:3]
+    path = "/instagram/compare?influencers=" + ",".join(handles)
+    page = open_view(laptop, live, path, "comparison", "laptop-comparison")
+    with live.client() as client:
+        comparison = client.get(
+            "/v1/audience/comparison", params={"influencers": ",".join(handles)}
+        ).json()
+    overlap = page.locator("table.matrix").first
+    expect(overlap.locator("tbody tr")).to_have_count(3)
+    expect(page.locator(".stat").nth(1)).to_contain_text(
+        f"{comparison['unique_reach']:,}".replace(",", ".")
+    )
+    expect(page.locator(".reach-bars li")).to_have_count(3)
+    expect(page.get_by_role("heading", name="Nye segmenter")).to_be_visible()
+
+    page.get_by_label("Influencere").fill(f"@{handles[0]}, @{handles[1]}")
+    page.get_by_role("button", name="Sammenlign", exact=True).click()
+    expect(page.locator("table.matrix").first.locator("tbody tr")).to_have_count(2)
+
+
+def test_jobs_page_shows_theme_run(laptop: BrowserContext, live: LiveStack) -> None:
+    page = open_view(laptop, live, "/jobs", "jobs", "laptop-jobs")
+    for kind in ("Finder temaer", "Finder Instagram-fællesskaber"):
+        job = page.locator(".job").filter(has_text=kind).first
+        expect(job).to_contain_text("Færdig")
+
+
+def test_views_fit_a_phone(phone: BrowserContext, live: LiveStack) -> None:
+    assert live.audience is not None
+    handles = ",".join(sorted(live.audience.influencers)[:3])
+    views = [
+        ("/photos?q=kat", "photos", "phone-search"),
+        (f"/photos/{live.photo_ids['coffee.png']}", "photo", "phone-photo"),
+        ("/photos/upload", "upload", "phone-upload"),
+        ("/members", "members", "phone-members"),
+        ("/members/import", "import", "phone-import"),
+        ("/members/themes", "themes", "phone-themes"),
+        ("/members/overview", "overview", "phone-overview"),
+        ("/instagram", "communities", "phone-communities"),
+        (f"/instagram/compare?influencers={handles}", "comparison", "phone-comparison"),
+        ("/jobs", "jobs", "phone-jobs"),
+    ]
+    overflowing = []
+    for path, view, name in views:
+        page = open_view(phone, live, path, view, name)
+        width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        if width[0] > width[1] + 1:
+            overflowing.append((name, width))
+        page.close()
+    assert overflowing == []
+
+
+def test_language_switch_is_stored_for_the_user(laptop: BrowserContext, live: LiveStack) -> None:
+    page = open_view(laptop, live, "/members", "members", "laptop-members-before-switch")
+    try:
+        page.get_by_role("button", name="English").click()
+        page.wait_for_selector("#main[data-ready='members']")
+        expect(page.get_by_role("link", name="Members & events")).to_be_visible()
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        page.screenshot(path=SCREENSHOTS / "laptop-members-english.png", full_page=True)
+
+        token = page.evaluate("JSON.parse(localStorage.getItem('datafantasi.session')).secret")
+        me = httpx.get(f"{live.url}/v1/me", headers={"Authorization": f"Bearer {token}"}).json()
+        assert me["language"] == "en"
+
+        # Another browser of the same user follows the stored choice.
+        page.evaluate("localStorage.removeItem('datafantasi.language')")
+        page.reload()
+        page.wait_for_selector("#main[data-ready='members']")
+        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    finally:
+        page.get_by_role("button", name="Dansk").click()
+        page.wait_for_selector("#main[data-ready='members']")
+    expect(page.get_by_role("button", name="Log ud")).to_be_visible()

@@ -1,0 +1,155 @@
+import "./styles.css";
+import { chooseLanguage, currentUser, forgetUser, loadUser } from "./account";
+import { ApiError } from "./api";
+import { h, replace } from "./dom";
+import { language, LANGUAGES, setLanguage, t, type Language, type MessageKey } from "./i18n";
+import { matchRoute, navigate, onNavigate, type Route } from "./router";
+import { clearCredentials, loadCredentials } from "./session";
+import { errorBox } from "./ui";
+import { renderSignIn } from "./views/signin";
+import { VIEWS } from "./views/index";
+
+const SECTIONS: [prefix: string, href: string, label: MessageKey][] = [
+  ["/photos", "/photos", "nav.photos"],
+  ["/members", "/members", "nav.members"],
+  ["/instagram", "/instagram", "nav.instagram"],
+  ["/jobs", "/jobs", "nav.jobs"],
+];
+
+const app = document.getElementById("app") as HTMLElement;
+let controller = new AbortController();
+let userLoaded = false;
+
+async function render(): Promise<void> {
+  controller.abort();
+  controller = new AbortController();
+  const route = matchRoute(location.pathname, location.search);
+  document.documentElement.lang = language();
+
+  if (!loadCredentials()) {
+    userLoaded = false;
+    if (route.name !== "signin") {
+      const next = location.pathname + location.search;
+      navigate(`/signin?next=${encodeURIComponent(next)}`, { replace: true });
+      return;
+    }
+    replace(app, renderSignIn(route, signedIn));
+    return;
+  }
+  if (route.name === "signin") {
+    navigate(route.query.get("next") || "/photos", { replace: true });
+    return;
+  }
+  if (!userLoaded) {
+    try {
+      await loadUser();
+      userLoaded = true;
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) return signOut();
+      // The views report the same problem in their own place; the shell carries on without a user.
+    }
+  }
+  const main = h("main", { id: "main", tabindex: "-1" });
+  replace(app, shell(route), main);
+  document.title = `${t(titleKey(route))} · Datafantasi`;
+  try {
+    await VIEWS[route.name](main, route, controller.signal);
+  } catch (error) {
+    if (error instanceof DOMException && error.name === "AbortError") return;
+    if (error instanceof ApiError && error.status === 401) return signOut();
+    main.append(errorBox(error, () => void render()));
+  }
+}
+
+function titleKey(route: Route): MessageKey {
+  const section = SECTIONS.find(([prefix]) => location.pathname.startsWith(prefix));
+  return route.name === "notFound" || !section ? "app.name" : section[2];
+}
+
+function shell(route: Route): HTMLElement {
+  const user = currentUser();
+  return h(
+    "header",
+    { class: "topbar" },
+    h("a", { class: "skip", href: "#main", onclick: skipToMain }, t("nav.skip")),
+    h("a", { class: "brand", href: "/photos" }, "Datafantasi"),
+    h(
+      "nav",
+      { class: "main-nav", "aria-label": t("nav.main") },
+      SECTIONS.map(([prefix, href, label]) =>
+        h(
+          "a",
+          {
+            href,
+            "aria-current":
+              location.pathname.startsWith(prefix) || (route.name === "photos" && prefix === "/photos")
+                ? "page"
+                : null,
+          },
+          t(label),
+        ),
+      ),
+    ),
+    h(
+      "div",
+      { class: "account" },
+      languageSwitch(),
+      user ? h("span", { class: "who", title: user.email }, user.tenant_name || user.name) : null,
+      h("button", { type: "button", class: "link", onclick: signOut }, t("nav.signOut")),
+    ),
+  );
+}
+
+function skipToMain(event: Event): void {
+  event.preventDefault();
+  document.getElementById("main")?.focus();
+}
+
+export function languageSwitch(): HTMLElement {
+  return h(
+    "div",
+    { class: "language", role: "group", "aria-label": t("nav.language") },
+    LANGUAGES.map((code) =>
+      h(
+        "button",
+        {
+          type: "button",
+          lang: code,
+          "aria-pressed": String(code === language()),
+          onclick: () => void switchLanguage(code),
+        },
+        code === "da" ? "Dansk" : "English",
+      ),
+    ),
+  );
+}
+
+async function switchLanguage(code: Language): Promise<void> {
+  try {
+    await chooseLanguage(code);
+  } catch {
+    // The choice is kept in this browser even when the server could not store it.
+  }
+  await render();
+}
+
+function signedIn(): void {
+  userLoaded = false;
+  const next = new URLSearchParams(location.search).get("next");
+  navigate(next && next.startsWith("/") ? next : "/photos", { replace: true });
+}
+
+function signOut(): void {
+  clearCredentials();
+  forgetUser();
+  userLoaded = false;
+  navigate("/signin", { replace: true });
+}
+
+setLanguage(language());
+onNavigate(() => {
+  void render().then(() => {
+    if (document.activeElement === document.body) document.getElementById("page-title")?.focus({ preventScroll: true });
+  });
+});
+void render();
