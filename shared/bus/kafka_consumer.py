@@ -10,7 +10,8 @@ once its effect is stored. What can make a record arrive twice, and never be los
   committed offset. The slow handler still finishes its batch, but the commit fails (the member
   is no longer in the group) and is skipped, so the new owner handles those records too.
 - A rebalance while a batch is being collected: the records of revoked partitions are dropped
-  from the batch unhandled, and their new owner fetches them from the committed offset.
+  from the batch unhandled, and their new owner fetches them from the committed offset. When the
+  new owner is this member, it seeks back to them itself (``_seek_back_kept``).
 
 Handlers are idempotent (upserts keyed by asset id), so the end state contains every effect once.
 """
@@ -203,12 +204,16 @@ class GroupConsumer:
             polled = self._consumer.poll(
                 timeout_ms=int(timeout_s * 1000), max_records=max_batch - len(batch)
             )
+            kept_back: set[TopicPartition] = set()
             if self._listener.revoked:
                 # The rebalance ran inside this poll, so only the earlier records can be stale.
+                stale = [r for r in batch if _partition(r) in self._listener.revoked]
                 batch = [r for r in batch if _partition(r) not in self._listener.revoked]
                 self._listener.revoked.clear()
-            for records in polled.values():
-                batch.extend(records)
+                kept_back = self._seek_back_kept(stale)
+            for partition, records in polled.items():
+                if partition not in kept_back:
+                    batch.extend(records)
             if not batch:
                 if deadline is None:
                     return batch
@@ -273,6 +278,31 @@ class GroupConsumer:
             )
         self._record_lag(committable)
         self._on_commit()
+
+    def _seek_back_kept(self, dropped: list[ConsumerRecord]) -> set[TopicPartition]:
+        """Seek back to the dropped records of partitions that the rebalance gave back to this
+        member, and return those partitions.
+
+        kafka-python 3.0 keeps the fetch position of a partition that is revoked and assigned
+        again to the same member, so without this seek the dropped records would be skipped.
+        The records polled after the rebalance for such a partition are left out of the batch
+        as well, and fetched again after the dropped ones, in order.
+        """
+        first: dict[TopicPartition, int] = {}
+        for record in dropped:
+            first.setdefault(_partition(record), record.offset)
+        owned = self._consumer.assignment()
+        kept = {tp for tp in first if tp in owned}
+        for tp in kept:
+            self._consumer.seek(tp, first[tp])
+        if kept:
+            log.info(
+                "consumer %s on %s got partitions %s back in a rebalance; fetching their "
+                "uncommitted records again",
+                self._subscription.group, self._subscription.topic,
+                sorted(tp.partition for tp in kept),
+            )
+        return kept
 
     def _rewind(self, batch: list[ConsumerRecord]) -> None:
         first: dict[TopicPartition, int] = {}

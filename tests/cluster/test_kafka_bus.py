@@ -249,6 +249,25 @@ def test_slow_handler_rebalance_keeps_state_exact(make_bus: MakeBus) -> None:
     assert slow.lag() == {(topic, group): 0}
 
 
+def test_rebalance_returning_partitions_loses_nothing(make_bus: MakeBus) -> None:
+    topic, other_topic, group = _name("kept"), _name("other"), _name("group")
+    store = AssetStore()
+    bus = make_bus()
+    # A long batch window, so the rebalance below happens while the batch is being collected.
+    bus.subscribe(topic, group, store.apply, max_batch=100, max_wait_s=8.0)
+    bus.start()
+    published = _publish_assets(bus, topic, 10)
+    other = make_bus()
+    # A member of the same group on another topic: the group rebalances, and this topic's
+    # partitions go back to the first member, with their fetch positions kept.
+    other.subscribe(other_topic, group, lambda records: None)
+    other.start()
+
+    assert store.wait_for(len(published), timeout_s=40.0), f"handled {sorted(store.assets)}"
+    assert bus.wait_idle(WAIT_S)
+    assert store.assets == published
+
+
 def test_broker_restart_loses_no_records(
     make_bus: MakeBus, kafka_server: KafkaServer
 ) -> None:
