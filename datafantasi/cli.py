@@ -83,6 +83,7 @@ def up(
         "it accepts requests once the photo model has loaded"
     )
     console.print(f"Operator token {token_hint}; API docs at http://{host}:{port}/docs")
+    console.print(f"Web app at http://{host}:{port}/ (sign in with a user or a tenant's API key)")
     uvicorn.run(stack.create_app(), host=host, port=port, log_level="warning")
 
 

@@ -48,8 +48,12 @@ class DatafantasiClient:
         response = self._http.get("/health")
         return response.json()
 
-    def create_tenant(self, name: str, tenant_id: str | None = None) -> dict[str, Any]:
-        return self._call("POST", "/v1/admin/tenants", json={"name": name, "tenant_id": tenant_id})
+    def create_tenant(
+        self, name: str, tenant_id: str | None = None, owner: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """Create a tenant; ``owner`` (owner_email, owner_name, owner_password) adds its owner."""
+        body = {"name": name, "tenant_id": tenant_id, **(owner or {})}
+        return self._call("POST", "/v1/admin/tenants", json=body)
 
     def upload(self, files: Sequence[tuple[str, bytes]], folder: str = "",
                tags: Sequence[str] = ()) -> dict[str, Any]:

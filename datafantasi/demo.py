@@ -2,12 +2,15 @@
 
 It starts the embedded stack on a loopback port, creates a demo tenant, ingests the demo photos
 through the API, answers a text search and a similar-photo search through the API and through
-the ``datafantasi`` CLI, and checks that every photo finds itself first.
+the ``datafantasi`` CLI, and checks that every photo finds itself first. It then gives the
+tenant the analytics and audience demo data and prints how to sign in to the web app at /,
+which keeps running until Enter is pressed when the demo runs in a terminal.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -15,12 +18,14 @@ import threading
 import time
 from pathlib import Path
 
+import httpx
 import uvicorn
 from rich.console import Console
 
 from datafantasi.cli import ingest_paths, print_hits
 from datafantasi.client import DatafantasiClient
 from datafantasi.demo_photos import gather_demo_photos
+from datafantasi.demo_tenant import seed_analytics, seed_audience
 from datafantasi.embedded import EmbeddedStack, admin_token
 from shared.logs import configure_logging
 from shared.settings import Settings
@@ -88,17 +93,37 @@ def run_demo(data_dir: Path, port: int, console: Console) -> int:
     server = _serve(stack, port)
     api = f"http://127.0.0.1:{port}"
     try:
-        return _demo_steps(console, api, admin_token(settings), photos, test_model)
+        code = _demo_steps(console, api, admin_token(settings), photos, test_model)
+        if code == 0 and sys.stdin.isatty():
+            console.input("\nThe web app keeps running until you press Enter. ")
+        return code
     finally:
         server.should_exit = True
         time.sleep(0.5)
+
+
+def _seed_web_views(console: Console, api: str, key: str) -> None:
+    """Give the tenant members, events and an Instagram audience, so every web view has data."""
+    with httpx.Client(base_url=api, headers={"X-API-Key": key}, timeout=300) as http:
+        seed_analytics(http)
+        audience = seed_audience(http)
+    console.print(
+        "\nimported a Danish business network's members, events and sign-ups and found its "
+        f"themes; imported @{audience.brand}'s Instagram audience and found its communities"
+    )
 
 
 def _demo_steps(
     console: Console, api: str, token: str, photos: list[Path], test_model: bool
 ) -> int:
     admin = DatafantasiClient(api, admin_token=token)
-    tenant = admin.create_tenant("Demo Stålbyg", None)
+    # Every run creates a new tenant, and a user's e-mail must be unique across tenants.
+    owner = {
+        "owner_email": f"demo-{secrets.token_hex(3)}@datafantasi.example",
+        "owner_name": "Demo Owner",
+        "owner_password": secrets.token_urlsafe(12),
+    }
+    tenant = admin.create_tenant("Demo Stålbyg", None, owner)
     key = tenant["api_key"]
     client = DatafantasiClient(api, api_key=key)
     console.print(f"tenant {tenant['tenant_id']} at {api}")
@@ -130,6 +155,11 @@ def _demo_steps(
         _run_cli(console, api, key, "search", TEXT_QUERIES[0], "--limit", "5"),
         _run_cli(console, api, key, "similar", first["asset_id"], "--limit", "5"),
     ]
+    _seed_web_views(console, api, key)
+    console.print(
+        f"\nWeb app: {api}/  sign in as {owner['owner_email']} with password "
+        f"{owner['owner_password']}"
+    )
     ok = self_first == len(indexed) and not any(codes)
     console.print("[green]demo finished[/green]" if ok else "[red]demo found problems[/red]")
     return 0 if ok else 1

@@ -17,17 +17,16 @@ from pathlib import Path
 import httpx
 import uvicorn
 
+from datafantasi.demo_tenant import seed_analytics, seed_audience
 from datafantasi.embedded import EmbeddedStack
-from services.analytics.demo_data import DemoFiles, build_demo_files
-from services.audience.synthetic import SyntheticAudience, generate_audience
+from services.analytics.demo_data import DemoFiles
+from services.audience.synthetic import SyntheticAudience
 from tests.support import ADMIN_TOKEN, make_settings, skimage_photos
 
 log = logging.getLogger(__name__)
 
 OWNER_EMAIL = "mette@staalbyg.example"
 OWNER_PASSWORD = "Trappe-med-glas-2026"
-AUDIENCE_MEMBERS = 600
-"""Generated audience accounts: enough for the planted communities, small enough to seed fast."""
 
 
 @dataclass
@@ -93,47 +92,6 @@ def seed_photos(live: LiveStack, stack: EmbeddedStack, count: int) -> None:
     live.photo_ids = {asset["filename"]: asset["asset_id"] for asset in assets}
 
 
-def seed_analytics(live: LiveStack) -> None:
-    files = build_demo_files(seed=7)
-    live.analytics_files = files
-    with live.client() as client:
-        for kind, name, data in (
-            ("members", "medlemmer.csv", files.members_csv),
-            ("events", "arrangementer.xlsx", files.events_xlsx),
-            ("participations", "tilmeldinger.csv", files.sign_ups_csv),
-        ):
-            client.post(
-                f"/v1/analytics/imports/{kind}", files={"file": (name, data)}
-            ).raise_for_status()
-        job = client.post("/v1/analytics/themes/runs").json()
-        wait_for_job(client, job["job_id"])
-
-
-def seed_audience(live: LiveStack) -> None:
-    audience = generate_audience(AUDIENCE_MEMBERS, seed=1)
-    live.audience = audience
-    with live.client() as client:
-        # The export names the brand, so the files that follow may leave their owner out.
-        ordered = sorted(audience.files, key=lambda item: (not item[0].endswith(".zip"), item[0]))
-        for name, data in ordered:
-            client.post("/v1/audience/imports", files={"file": (name, data)}).raise_for_status()
-        run = client.post("/v1/audience/community-runs", json={})
-        run.raise_for_status()
-        wait_for_job(client, run.json()["job_id"])
-
-
-def wait_for_job(client: httpx.Client, job_id: str, timeout_s: float = 300) -> dict:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        job = client.get(f"/v1/jobs/{job_id}").json()
-        if job["status"] == "failed":
-            raise RuntimeError(f"job {job['kind']} failed: {job['error']}")
-        if job["status"] == "succeeded":
-            return job
-        time.sleep(0.5)
-    raise TimeoutError(f"job {job_id} did not finish within {timeout_s} s")
-
-
 def start_live_stack(
     data_dir: Path, model_store: tuple[Path, str]
 ) -> tuple[LiveStack, uvicorn.Server]:
@@ -142,7 +100,8 @@ def start_live_stack(
     live = LiveStack(url=url, api_key=create_tenant(url))
     started = time.perf_counter()
     seed_photos(live, stack, count=10)
-    seed_analytics(live)
-    seed_audience(live)
+    with live.client() as client:
+        live.analytics_files = seed_analytics(client)
+        live.audience = seed_audience(client)
     log.info("web test tenant seeded in %.1f s", time.perf_counter() - started)
     return live, server

@@ -153,16 +153,34 @@ def test_search_filter_by_folder(laptop: BrowserContext, live: LiveStack) -> Non
     assert "folder=ingen-mappe" in page.url
 
 
-def test_groups_view_states_what_exists(laptop: BrowserContext, live: LiveStack) -> None:
+def test_groups_run_browse_and_name(laptop: BrowserContext, live: LiveStack) -> None:
     with live.client() as client:
         available = client.get("/v1/photo-groups").status_code != 404
-    page = open_view(laptop, live, "/photos/groups", "groups", "laptop-groups")
-    if available:
-        expect(page.locator(".group-grid, .empty")).to_be_visible()
-    else:
-        expect(
-            page.get_by_role("heading", name="Grupper er ikke tilgængelige endnu")
-        ).to_be_visible()
+    page = open_view(laptop, live, "/photos/groups", "groups", "laptop-groups-empty")
+    if not available:
+        heading = page.get_by_role("heading", name="Grupper er ikke tilgængelige endnu")
+        expect(heading).to_be_visible()
+        return
+    expect(page.get_by_role("heading", name="Ingen grupper endnu")).to_be_visible()
+    page.get_by_role("button", name="Find grupper").click()
+    cards = page.locator(".group-card")
+    expect(cards.first).to_be_visible(timeout=60_000)
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=SCREENSHOTS / "laptop-groups.png", full_page=True)
+    with live.client() as client:
+        groups = client.get("/v1/photo-groups").json()["items"]
+    expect(cards).to_have_count(len(groups))
+
+    cards.first.click()
+    page.wait_for_selector("#main[data-ready='group']")
+    expect(page.locator(".photo-grid .photo-card")).to_have_count(min(groups[0]["size"], 200))
+    page.get_by_label("Navn").fill("Byggepladser")
+    page.get_by_role("button", name="Gem navn").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Byggepladser")
+    page.screenshot(path=SCREENSHOTS / "laptop-group.png", full_page=True)
+    page.go_back()
+    page.wait_for_selector("#main[data-ready='groups']")
+    expect(page.locator(".group-card").first).to_contain_text("Byggepladser")
 
 
 def test_import_events_with_mapping_and_rejected_rows(

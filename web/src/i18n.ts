@@ -69,6 +69,7 @@ export function formatDate(value: string | null | undefined, withTime = false): 
 }
 
 export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${formatNumber(bytes / 1024, 0)} kB`;
   return `${formatNumber(bytes / (1024 * 1024), 1)} MB`;
 }

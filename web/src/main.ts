@@ -41,13 +41,10 @@ async function render(): Promise<void> {
     return;
   }
   if (!userLoaded) {
-    try {
-      await loadUser();
-      userLoaded = true;
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 401) return signOut();
-      // The views report the same problem in their own place; the shell carries on without a user.
-    }
+    // The view does not wait for the user: the language stored in this browser is usually the
+    // user's, and the shell is drawn again when the server's differs.
+    userLoaded = true;
+    void refreshUser();
   }
   const main = h("main", { id: "main", tabindex: "-1" });
   replace(app, shell(route), main);
@@ -59,6 +56,25 @@ async function render(): Promise<void> {
     if (error instanceof ApiError && error.status === 401) return signOut();
     main.append(errorBox(error, () => void render()));
   }
+}
+
+async function refreshUser(): Promise<void> {
+  const before = language();
+  try {
+    await loadUser();
+  } catch (error) {
+    userLoaded = false;
+    if (error instanceof ApiError && error.status === 401) signOut();
+    // Other failures leave the shell without a name; the views report the problem themselves.
+    return;
+  }
+  if (language() !== before) {
+    await render();
+    return;
+  }
+  const topbar = document.querySelector(".topbar");
+  const route = matchRoute(location.pathname, location.search);
+  if (topbar) topbar.replaceWith(shell(route));
 }
 
 function titleKey(route: Route): MessageKey {

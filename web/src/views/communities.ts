@@ -6,7 +6,7 @@ import { h, replace } from "../dom";
 import { formatDate, formatNumber, formatPercent, t } from "../i18n";
 import type { Route } from "../router";
 import { emptyState, errorBox, linkButton, markReady, pageHeader, stat, tabs } from "../ui";
-import { JobFailed, rememberJob, waitForJob, type Job } from "./jobs";
+import { JobFailed, waitForJob, type Job } from "./jobs";
 
 export interface Community {
   id: number;
@@ -59,7 +59,6 @@ export async function renderCommunities(main: HTMLElement, route: Route, signal:
     replace(runStatus, h("p", { class: "loading" }, t("audience.running")));
     try {
       const job = await api<Job>("/v1/audience/community-runs", { method: "POST", json: {} });
-      rememberJob(job.job_id);
       await waitForJob(job.job_id, runStatus, signal);
       await show();
     } catch (error) {

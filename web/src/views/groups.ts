@@ -5,12 +5,10 @@ import { append, h, replace } from "../dom";
 import { formatNumber, t } from "../i18n";
 import type { Route } from "../router";
 import { emptyState, errorBox, markReady, pageHeader } from "../ui";
-import { JobFailed, rememberJob, waitForJob } from "./jobs";
+import { JobFailed, waitForJob } from "./jobs";
 import { photoGrid, thumbnail } from "./photo-grid";
 import { photoTabs } from "./photos";
 
-// NOTE: the photo-groups API is agreed but not yet merged; the shapes below follow the agreement
-// (groups with size, name and cover asset ids; a group's asset ids, paginated).
 interface PhotoGroup {
   group_id: string;
   name: string | null;
@@ -18,27 +16,17 @@ interface PhotoGroup {
   cover_asset_ids: string[];
 }
 
-interface GroupPage {
-  group_id: string;
-  name: string | null;
-  size?: number;
-  asset_ids: string[];
-  total?: number;
+interface GroupPage extends PhotoGroup {
+  assets: { asset_id: string; similarity: number }[];
+  limit: number;
+  offset: number;
 }
 
 interface Job {
   job_id: string;
 }
 
-function groupsFrom(body: unknown): PhotoGroup[] {
-  const list = Array.isArray(body) ? body : ((body as { groups?: unknown[] })?.groups ?? []);
-  return (list as Record<string, unknown>[]).map((group) => ({
-    group_id: String(group.group_id ?? group.id),
-    name: (group.name as string | null) ?? null,
-    size: Number(group.size ?? 0),
-    cover_asset_ids: (group.cover_asset_ids ?? group.covers ?? []) as string[],
-  }));
-}
+const PAGE_SIZE = 200;
 
 export async function renderGroups(main: HTMLElement, _route: Route, signal: AbortSignal): Promise<void> {
   const content = h("section", { "aria-live": "polite" });
@@ -50,7 +38,6 @@ export async function renderGroups(main: HTMLElement, _route: Route, signal: Abo
     runButton.disabled = true;
     try {
       const job = await api<Job>("/v1/photo-groups/runs", { method: "POST" });
-      rememberJob(job.job_id);
       await waitForJob(job.job_id, runStatus);
       await show();
     } catch (error) {
@@ -63,7 +50,7 @@ export async function renderGroups(main: HTMLElement, _route: Route, signal: Abo
   async function show(): Promise<void> {
     let groups: PhotoGroup[];
     try {
-      groups = groupsFrom(await api<unknown>("/v1/photo-groups", { signal }));
+      groups = (await api<{ items: PhotoGroup[] }>("/v1/photo-groups", { signal })).items;
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) {
         runButton.hidden = true;
@@ -92,32 +79,32 @@ export async function renderGroups(main: HTMLElement, _route: Route, signal: Abo
 export async function renderGroup(main: HTMLElement, route: Route, signal: AbortSignal): Promise<void> {
   const groupId = route.params.groupId;
   const path = `/v1/photo-groups/${encodeURIComponent(groupId)}`;
-  const page = await api<GroupPage>(path, { query: { limit: 200 }, signal });
-  const ids = page.asset_ids ?? [];
-  const name = h("input", { id: "group-name", type: "text", value: page.name ?? "", required: true, maxlength: "200" });
+  const page = await api<GroupPage>(path, { query: { limit: PAGE_SIZE }, signal });
+  const ids = page.assets.map((asset) => asset.asset_id);
+  const name = h("input", { id: "group-name", type: "text", value: page.name ?? "", maxlength: "200" });
   const saved = h("span", { role: "status" });
   const title = page.name || t("groups.unnamed");
 
   async function save(event: Event): Promise<void> {
     event.preventDefault();
     try {
-      await api(path, { method: "PUT", json: { name: name.value.trim() } });
+      await api(path, { method: "PUT", json: { name: name.value.trim() || null } });
       saved.textContent = t("groups.saved");
       const heading = document.getElementById("page-title");
-      if (heading) heading.textContent = name.value.trim();
+      if (heading) heading.textContent = name.value.trim() || t("groups.unnamed");
     } catch (error) {
       replace(saved, errorBox(error));
     }
   }
 
   append(main, [
-    pageHeader(title, t("groups.size", { count: page.total ?? page.size ?? ids.length })),
+    pageHeader(title, t("groups.size", { count: page.size })),
     photoTabs("/photos/groups"),
     h("form", { class: "inline-form", onsubmit: (event: Event) => void save(event) },
       h("label", { for: "group-name" }, t("groups.name")), name,
       h("button", { type: "submit", class: "primary" }, t("groups.save")), saved),
     ids.length ? photoGrid(ids.map((asset_id) => ({ asset_id }))) : h("p", {}, t("groups.noPhotos")),
-    (page.total ?? 0) > ids.length ? h("p", {}, t("groups.firstOf", { shown: formatNumber(ids.length), total: formatNumber(page.total ?? 0) })) : null,
+    page.size > ids.length ? h("p", {}, t("groups.firstOf", { shown: formatNumber(ids.length), total: formatNumber(page.size) })) : null,
   ]);
   markReady("group");
 }

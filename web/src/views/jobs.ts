@@ -1,6 +1,6 @@
 // Running and finished jobs with their progress, and errors in words with what to do next.
 
-import { api, ApiError } from "../api";
+import { api } from "../api";
 import { h, replace } from "../dom";
 import { formatDate, t, type MessageKey } from "../i18n";
 import type { Route } from "../router";
@@ -19,7 +19,6 @@ export interface Job {
   finished_at: string | null;
 }
 
-const STORAGE_KEY = "datafantasi.jobs";
 const POLL_MS = 1500;
 const KIND_NAMES: Record<string, MessageKey> = {
   themes: "jobs.kind.themes",
@@ -30,34 +29,9 @@ const KIND_NAMES: Record<string, MessageKey> = {
   "assets.rebuild_thumbnails": "jobs.kind.thumbnails",
 };
 
-/** Remember a job started in this browser, for servers without the job list. */
-export function rememberJob(jobId: string): void {
-  const known = rememberedJobs().filter((id) => id !== jobId);
-  localStorage.setItem(STORAGE_KEY, JSON.stringify([jobId, ...known].slice(0, 50)));
-}
-
-function rememberedJobs(): string[] {
-  try {
-    const stored = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? "[]");
-    return Array.isArray(stored) ? stored.filter((id) => typeof id === "string") : [];
-  } catch {
-    return [];
-  }
-}
-
 async function listJobs(signal: AbortSignal): Promise<Job[]> {
-  try {
-    const body = await api<unknown>("/v1/jobs", { query: { limit: 50 }, signal });
-    const list = Array.isArray(body) ? body : ((body as { items?: unknown; jobs?: unknown }).items ?? (body as { jobs?: unknown }).jobs);
-    return (list ?? []) as Job[];
-  } catch (error) {
-    // NOTE: until GET /v1/jobs exists, the page lists the jobs started from this browser.
-    if (!(error instanceof ApiError) || ![404, 405].includes(error.status)) throw error;
-  }
-  const jobs = await Promise.all(
-    rememberedJobs().map((id) => api<Job>(`/v1/jobs/${encodeURIComponent(id)}`, { signal }).catch(() => null)),
-  );
-  return jobs.filter((job): job is Job => job !== null);
+  const page = await api<{ items: Job[] }>("/v1/jobs", { query: { limit: 50 }, signal });
+  return page.items;
 }
 
 export function jobKindName(kind: string): string {

@@ -6,7 +6,7 @@ import { h, replace } from "../dom";
 import { formatDate, formatNumber, t, type MessageKey } from "../i18n";
 import type { Route } from "../router";
 import { emptyState, errorBox, markReady, pageHeader } from "../ui";
-import { JobFailed, rememberJob, waitForJob, type Job } from "./jobs";
+import { JobFailed, waitForJob, type Job } from "./jobs";
 import { memberTabs } from "./members";
 
 interface Theme {
@@ -43,7 +43,6 @@ export async function renderThemes(main: HTMLElement, route: Route, signal: Abor
     runButton.disabled = true;
     try {
       const job = await api<Job>("/v1/analytics/themes/runs", { method: "POST" });
-      rememberJob(job.job_id);
       await waitForJob(job.job_id, runStatus, signal);
       await show();
     } catch (error) {
