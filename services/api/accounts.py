@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 
 from services.api.access import Principal, Role
 from services.api.auth import Security
-from services.api.pagination import Cursor, Limit, Page, offset_from, offset_page
 from services.api.users import InvitationInvalid, LastOwner, UserExists
+from shared.pagination import Cursor, Limit, Page, offset_from, offset_page
 from shared.tenancy import TenantId, current_principal
 
 router = APIRouter(prefix="/v1", tags=["users"])

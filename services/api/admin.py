@@ -10,10 +10,10 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
 from pydantic import BaseModel, Field
 
 from services.api.access import Action, Role, parse_actions
-from services.api.pagination import Cursor, Limit, Page, next_link, offset_from, offset_page
 from services.api.passwords import check_password_rules
 from services.api.tenants import LastKey, TenantDirectory, TenantExists
 from services.api.users import UserDirectory, UserExists, normalize_email
+from shared.pagination import Cursor, Limit, Page, next_link, offset_from, offset_page
 from shared.tenancy import TenantId
 
 router = APIRouter(prefix="/v1", tags=["tenants"])

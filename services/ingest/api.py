@@ -14,6 +14,7 @@ from services.ingest.models import AssetStatus
 from services.ingest.schemas import AssetPage, AssetPublic, UploadReport
 from services.ingest.service import AssetNotFound, IngestService, InvalidUpload, UploadNotFound
 from shared.jobs.api import JobOut, job_out
+from shared.pagination import next_offset_link
 from shared.tenancy import TenantId
 
 router = APIRouter(tags=["ingest"])
@@ -119,6 +120,7 @@ def get_upload(upload_id: str, tenant_id: TenantId, ingest: IngestDep) -> Upload
 
 @router.get("/v1/assets", response_model=AssetPage)
 def list_assets(
+    request: Request,
     tenant_id: TenantId,
     ingest: IngestDep,
     limit: Annotated[int, Query(ge=1, le=500, description="Assets per page.")] = 50,
@@ -129,11 +131,13 @@ def list_assets(
     folder: Annotated[str | None, Query(description="Only assets in exactly this folder.")] = None,
 ) -> AssetPage:
     try:
-        return ingest.list_assets(
+        page = ingest.list_assets(
             tenant_id, limit=limit, offset=offset, status=status_filter, folder=folder
         )
     except InvalidUpload as error:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from None
+    page.next = next_offset_link(request, offset, limit, page.total)
+    return page
 
 
 @router.get("/v1/assets/{asset_id}", response_model=AssetPublic, responses=_NO_ASSET)

@@ -59,6 +59,7 @@ class AssetPage(BaseModel):
     total: int = Field(description="Assets matching the filter, over all pages.")
     limit: int
     offset: int
+    next: str | None = Field(default=None, description="Link to the next page; null on the last.")
 
 
 class UploadItemPublic(BaseModel):

@@ -152,6 +152,10 @@ def test_list_assets_is_paged(client: TestClient) -> None:
     assert len(page["items"]) == 1
     assert (page["limit"], page["offset"]) == (2, 2)
     assert stored["total"] == 3
+    assert page["next"] is None
+    first = client.get("/v1/assets?limit=2&status=stored", headers=ACME).json()
+    assert first["next"] == "http://testserver/v1/assets?limit=2&status=stored&offset=2"
+    assert client.get(first["next"], headers=ACME).json()["items"] == page["items"]
     assert client.get("/v1/assets?limit=0", headers=ACME).status_code == 422
     assert client.get("/v1/assets?status=lost", headers=ACME).status_code == 422
 

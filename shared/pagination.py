@@ -44,3 +44,10 @@ def offset_page(request: Request, rows: list[T], offset: int, limit: int) -> Pag
     """Build a page from ``limit + 1`` rows read at ``offset``: the extra row means more follow."""
     more = len(rows) > limit
     return Page[T](items=rows[:limit], next=next_link(request, offset + limit) if more else None)
+
+
+def next_offset_link(request: Request, offset: int, limit: int, total: int) -> str | None:
+    """Return the link to the page after ``offset`` of an offset-paginated list, if any."""
+    if offset + limit >= total:
+        return None
+    return str(request.url.include_query_params(offset=offset + limit))
