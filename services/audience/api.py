@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 
 from services.audience.importing import InvalidImport
@@ -38,6 +38,8 @@ from shared.jobs.runner import JobRunner
 from shared.tenancy import TenantId
 
 router = APIRouter(prefix="/v1/audience", tags=["audience"])
+# Bounded so that an id past the database's 64-bit integers is a 422, not a failed query.
+CommunityId = Annotated[int, Path(ge=0, le=2**63 - 1)]
 
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
 
@@ -122,7 +124,7 @@ def list_communities(tenant_id: TenantId, service: Service) -> list[CommunityOut
 
 
 @router.get("/communities/{community_id}", response_model=CommunityOut)
-def get_community(tenant_id: TenantId, service: Service, community_id: int) -> CommunityOut:
+def get_community(tenant_id: TenantId, service: Service, community_id: CommunityId) -> CommunityOut:
     try:
         return CommunityOut.model_validate(service.community(tenant_id, community_id))
     except NotFound as error:
@@ -133,7 +135,7 @@ def get_community(tenant_id: TenantId, service: Service, community_id: int) -> C
 def list_community_members(
     tenant_id: TenantId,
     service: Service,
-    community_id: int,
+    community_id: CommunityId,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> CommunityMemberPage:

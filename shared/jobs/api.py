@@ -65,7 +65,8 @@ def list_jobs(
     status: Annotated[JobStatus | None, Query(description="Only jobs with this status")] = None,
     kind: Annotated[str | None, Query(description="Only jobs of this kind")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    # Bounded so that the database's OFFSET gets an integer it can hold.
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> JobListOut:
     page = _runner(request).list(tenant_id, status=status, kind=kind, limit=limit, offset=offset)
     return JobListOut(
