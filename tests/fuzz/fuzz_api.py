@@ -81,12 +81,15 @@ def _counts(report: dict) -> FuzzCounts:
 
     The only check is not_a_server_error, so every failure it reports is a 5xx response.
     """
-    failures = [json.dumps(failure)[:300] for failure in report.get("failures", [])]
+    failures = []
+    for failure in report.get("failures", []):
+        operations = ", ".join(failure.get("operations", []))
+        failures.append(f"{failure.get('title')} ({failure.get('count')}x): {operations}")
     errors = [json.dumps(error)[:300] for error in report.get("errors", [])]
     return FuzzCounts(
         operations=int(report.get("operations", {}).get("tested", 0)),
         test_cases=int(report.get("test_cases", {}).get("generated", 0)),
-        server_errors=len(failures),
+        server_errors=sum(int(f.get("count", 1)) for f in report.get("failures", [])),
         failures=failures + errors,
     )
 
