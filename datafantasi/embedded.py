@@ -26,6 +26,7 @@ from services.embedding.service import EmbeddingService
 from services.ingest.api import router as ingest_router
 from services.ingest.service import IngestService
 from services.search.api import router as search_router
+from services.search.groups import PhotoGroups
 from services.search.service import SearchService
 from services.search.store import open_vector_store
 from shared.bus.memory import InProcessBus
@@ -64,6 +65,7 @@ class EmbeddedStack:
         self.embedding = EmbeddingService(settings, self.bus, self.objects)
         self.vectors = open_vector_store(settings)
         self.search = SearchService(settings, self.bus, self.vectors, self.embedding)
+        self.photo_groups = PhotoGroups(self.engine)
         self.ingest = IngestService(settings, self.engine, self.bus, self.objects)
         self.jobs = ThreadJobRunner(self.engine, services=self, workers=settings.jobs.threads)
         self.analytics = AnalyticsService(settings.analytics, self.engine, jobs=self.jobs)
@@ -128,6 +130,7 @@ class EmbeddedStack:
         )
         app.state.ingest = self.ingest
         app.state.search = self.search
+        app.state.photo_groups = self.photo_groups
         app.state.objects = self.objects
         app.state.embedding = self.embedding
         app.state.analytics = self.analytics

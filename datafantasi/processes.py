@@ -35,6 +35,7 @@ from services.embedding.service import EmbeddingService
 from services.ingest.api import router as ingest_router
 from services.ingest.service import IngestService
 from services.search.api import router as search_router
+from services.search.groups import PhotoGroups
 from services.search.service import SearchService
 from services.search.store import open_vector_store
 from shared.bus.factory import open_bus
@@ -83,6 +84,7 @@ class ApiProcess:
         self.encoder = EmbeddingClient(embedding_url(settings), settings.embedding.photo_model)
         self.vectors = open_vector_store(settings)
         self.search = SearchService(settings, self.bus, self.vectors, self.encoder)
+        self.photo_groups = PhotoGroups(self.engine)
         self.ingest = IngestService(settings, self.engine, self.bus, self.objects)
         # With jobs.backend=celery, jobs go to the worker process; kinds registered in_process
         # (those that need this process's vector store) run in threads here.
@@ -133,6 +135,7 @@ class ApiProcess:
         )
         app.state.ingest = self.ingest
         app.state.search = self.search
+        app.state.photo_groups = self.photo_groups
         app.state.objects = self.objects
         app.state.embedding = self.encoder
         app.state.analytics = self.analytics

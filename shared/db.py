@@ -37,6 +37,7 @@ MODEL_MODULES = (
     "services.ingest.models",
     "services.analytics.models",
     "services.audience.models",
+    "services.search.models",
     "shared.jobs.models",
 )
 

@@ -13,12 +13,15 @@ from starlette.concurrency import run_in_threadpool
 from services.embedding.runtime import ModelUnavailable
 from services.ingest.images import PhotoRejected
 from services.ingest.service import InvalidUpload, normalize_folder
+from services.search.groups_api import router as groups_router
 from services.search.index import InvalidSearch, SearchFilters, SearchPage
 from services.search.service import MAX_LIMIT, MAX_OFFSET, AssetNotFound, SearchService
 from services.search.store import ModelMismatch
 from shared.tenancy import TenantId
 
 router = APIRouter(tags=["search"])
+# Visual groups are part of the search service and are served wherever its routes are.
+router.include_router(groups_router)
 
 MAX_QUERY_PHOTO_BYTES = 64 * 1024 * 1024
 """Largest photo accepted as a query; a larger one is refused before it is decoded."""

@@ -17,7 +17,13 @@ from PIL import Image
 
 from services.ingest.images import decode_photo
 from services.search.consumer import DropDeletedPhotos, IndexEmbeddedPhotos
-from services.search.index import InvalidSearch, PhotoCollections, SearchFilters, SearchPage
+from services.search.index import (
+    InvalidSearch,
+    PhotoCollections,
+    SearchFilters,
+    SearchPage,
+    TenantIndex,
+)
 from services.search.metrics import COLLECTION_POINTS, DELETED, QUERY_SECONDS
 from services.search.store import VectorStore
 from shared.bus.base import MessageBus
@@ -149,6 +155,11 @@ class SearchService:
         limit = self._check_page(limit, offset)
         vector = self._encoder.encode_photo(image)
         return self._search("similar", tenant_id, vector, filters, limit, offset)
+
+    def tenant_index(self, tenant_id: str) -> TenantIndex | None:
+        """Return the tenant's index in the current model's collection, None before any photo."""
+        info = self._collections.get(self._encoder.model_id)
+        return self._collections.for_tenant(info, tenant_id) if info else None
 
     def decode_photo(self, data: bytes) -> Image.Image:
         """Decode an uploaded query photo upright; raises ``PhotoRejected`` with the reason."""

@@ -23,6 +23,7 @@ JOB_MODULES = (
     "services.analytics.job_kinds",
     "services.audience.job_kinds",
     "services.ingest.job_kinds",
+    "services.search.job_kinds",
 )
 
 

@@ -1,0 +1,136 @@
+"""HTTP API of visual groups: start a grouping run, list the groups, page a group, name it.
+
+Handlers read the groups from ``request.app.state.photo_groups`` and the job runner from
+``request.app.state.jobs``. Another tenant's group answers 404, as if it did not exist.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from services.search.groups import PhotoGroups
+from services.search.job_kinds import VISUAL_GROUPS, VisualGroupsParams
+from services.search.models import PhotoGroup
+from shared.jobs.api import JobOut, job_out
+from shared.jobs.runner import JobRunner
+from shared.tenancy import TenantId
+
+router = APIRouter(prefix="/v1/photo-groups", tags=["photo groups"])
+
+MAX_PAGE = 1000
+
+
+class PhotoGroupOut(BaseModel):
+    group_id: str
+    name: str | None = Field(description="The name a user gave the group; null until then.")
+    size: int = Field(description="Number of photos in the group.")
+    cover_asset_ids: list[str] = Field(description="The photos closest to the group's centre.")
+    number: int = Field(description="Rank by size in its run, 0 for the largest.")
+    run_id: str = Field(description="The job that made the group.")
+    model_id: str
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, group: PhotoGroup) -> PhotoGroupOut:
+        return cls(
+            group_id=group.group_id, name=group.name, size=group.size,
+            cover_asset_ids=json.loads(group.cover_asset_ids), number=group.number,
+            run_id=group.run_id, model_id=group.model_id, created_at=group.created_at,
+            updated_at=group.updated_at,
+        )
+
+
+class PhotoGroupList(BaseModel):
+    items: list[PhotoGroupOut]
+    total: int
+
+
+class GroupMemberOut(BaseModel):
+    asset_id: str
+    similarity: float = Field(description="Cosine similarity to the group's centre.")
+
+
+class PhotoGroupPage(PhotoGroupOut):
+    assets: list[GroupMemberOut]
+    limit: int
+    offset: int
+
+
+class PhotoGroupRename(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(max_length=200, description="The new name; null clears it.")
+
+    @field_validator("name")
+    @classmethod
+    def _strip(cls, name: str | None) -> str | None:
+        if name is None:
+            return None
+        name = " ".join(name.split())
+        if not name:
+            raise ValueError("the name is blank; send a name or null to clear it")
+        return name
+
+
+def photo_groups(request: Request) -> PhotoGroups:
+    return request.app.state.photo_groups
+
+
+Groups = Annotated[PhotoGroups, Depends(photo_groups)]
+
+
+def _group_or_404(groups: PhotoGroups, tenant_id: str, group_id: str) -> PhotoGroup:
+    group = groups.get(tenant_id, group_id)
+    if group is None:
+        raise HTTPException(404, f"photo group {group_id} not found")
+    return group
+
+
+@router.post("/runs", status_code=202)
+def start_group_run(
+    request: Request, tenant_id: TenantId, body: VisualGroupsParams | None = None
+) -> JobOut:
+    """Start grouping the tenant's indexed photos as a job; the groups replace the earlier ones."""
+    runner: JobRunner = request.app.state.jobs
+    params = (body or VisualGroupsParams()).model_dump()
+    return job_out(runner.submit(tenant_id, VISUAL_GROUPS, params))
+
+
+@router.get("")
+def list_groups(tenant_id: TenantId, groups: Groups) -> PhotoGroupList:
+    items = [PhotoGroupOut.of(group) for group in groups.list(tenant_id)]
+    return PhotoGroupList(items=items, total=len(items))
+
+
+@router.get("/{group_id}")
+def get_group(
+    tenant_id: TenantId,
+    groups: Groups,
+    group_id: str,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> PhotoGroupPage:
+    """Return the group and one page of its photos, closest to its centre first."""
+    group = _group_or_404(groups, tenant_id, group_id)
+    _, members = groups.members(tenant_id, group_id, limit, offset)
+    assets = [GroupMemberOut(asset_id=m.asset_id, similarity=m.similarity) for m in members]
+    return PhotoGroupPage(
+        **PhotoGroupOut.of(group).model_dump(), assets=assets, limit=limit, offset=offset
+    )
+
+
+@router.put("/{group_id}")
+def rename_group(
+    tenant_id: TenantId, groups: Groups, group_id: str, body: PhotoGroupRename
+) -> PhotoGroupOut:
+    """Name the group; the name stays while later runs keep most of the group's photos."""
+    group = groups.rename(tenant_id, group_id, body.name)
+    if group is None:
+        raise HTTPException(404, f"photo group {group_id} not found")
+    return PhotoGroupOut.of(group)
