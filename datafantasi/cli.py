@@ -95,15 +95,30 @@ def tenant_create(
     admin_token: Annotated[
         str, typer.Option(envvar="DATAFANTASI_API__ADMIN_TOKEN", help="Operator token.")
     ] = "",
+    owner_email: Annotated[
+        str | None, typer.Option(help="E-mail of the tenant's first owner, who signs in with it.")
+    ] = None,
+    owner_name: Annotated[str, typer.Option(help="Name of the first owner.")] = "Owner",
 ) -> None:
-    """Create a tenant and print its first API key (shown once)."""
+    """Create a tenant and print its first API key (shown once).
+
+    With --owner-email it also creates the tenant's first owner user; the password is asked
+    for (at least 10 characters) and is not echoed.
+    """
     token = admin_token or _read_local_admin_token()
+    owner = None
+    if owner_email:
+        password = typer.prompt("Owner's password", hide_input=True, confirmation_prompt=True)
+        owner = {"owner_email": owner_email, "owner_name": owner_name,
+                 "owner_password": password}
     try:
-        created = _client(api, admin_token=token).create_tenant(name, tenant_id)
+        created = _client(api, admin_token=token).create_tenant(name, tenant_id, owner)
     except ApiError as error:
         _fail(str(error))
     console.print(f"tenant {created['tenant_id']} created; API key (shown once):")
     console.print(created["api_key"], soft_wrap=True)
+    if owner_email:
+        console.print(f"owner {owner_email} can sign in at POST /v1/auth/token and in the web app")
 
 
 def _read_local_admin_token() -> str:
