@@ -292,17 +292,17 @@ class GroupConsumer:
         for record in dropped:
             first.setdefault(_partition(record), record.offset)
         owned = self._consumer.assignment()
-        kept = {tp for tp in first if tp in owned}
-        for tp in kept:
+        returned = {tp for tp in first if tp in owned}
+        for tp in returned:
             self._consumer.seek(tp, first[tp])
-        if kept:
+        if returned:
             log.info(
                 "consumer %s on %s got partitions %s back in a rebalance; fetching their "
                 "uncommitted records again",
                 self._subscription.group, self._subscription.topic,
-                sorted(tp.partition for tp in kept),
+                sorted(tp.partition for tp in returned),
             )
-        return kept
+        return returned
 
     def _rewind(self, batch: list[ConsumerRecord]) -> None:
         first: dict[TopicPartition, int] = {}
