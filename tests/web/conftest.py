@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import BrowserContext, Page, Playwright, ViewportSize, sync_playwright
 
 from tests.web.live_stack import OWNER_EMAIL, OWNER_PASSWORD, LiveStack, start_live_stack
 
@@ -30,8 +31,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-LAPTOP = {"width": 1366, "height": 860}
-PHONE = {"width": 390, "height": 844}
+LAPTOP: ViewportSize = {"width": 1366, "height": 860}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 TIMINGS: dict[str, dict[str, float]] = {}
 """View -> first-contentful-paint and data-shown times in ms, from the browser's Performance API."""
@@ -49,16 +50,17 @@ def live(
 
 
 @pytest.fixture(scope="session")
-def playwright_driver() -> Iterator[object]:
+def playwright_driver() -> Iterator[Playwright]:
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as driver:
         yield driver
 
 
-def _context(driver, profile: Path, viewport: dict[str, int], mobile: bool):  # type: ignore[no-untyped-def]
+def browser_context(
+    driver: Playwright, profile: Path, viewport: ViewportSize, mobile: bool
+) -> BrowserContext:
+    """Start Chromium with a fresh profile folder and return its one browser context."""
     return driver.chromium.launch_persistent_context(
         str(profile),
         executable_path=str(CHROMIUM),
@@ -73,22 +75,28 @@ def _context(driver, profile: Path, viewport: dict[str, int], mobile: bool):  # 
 
 
 @pytest.fixture(scope="session")
-def laptop(playwright_driver, live: LiveStack, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    context = _context(playwright_driver, tmp_path_factory.mktemp("laptop-profile"), LAPTOP, False)
+def laptop(
+    playwright_driver: Playwright, live: LiveStack, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[BrowserContext]:
+    profile = tmp_path_factory.mktemp("laptop-profile")
+    context = browser_context(playwright_driver, profile, LAPTOP, mobile=False)
     sign_in(context.new_page(), live)
     yield context
     context.close()
 
 
 @pytest.fixture(scope="session")
-def phone(playwright_driver, live: LiveStack, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    context = _context(playwright_driver, tmp_path_factory.mktemp("phone-profile"), PHONE, True)
+def phone(
+    playwright_driver: Playwright, live: LiveStack, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[BrowserContext]:
+    profile = tmp_path_factory.mktemp("phone-profile")
+    context = browser_context(playwright_driver, profile, PHONE, mobile=True)
     sign_in(context.new_page(), live)
     yield context
     context.close()
 
 
-def sign_in(page, live: LiveStack) -> None:  # type: ignore[no-untyped-def]
+def sign_in(page: Page, live: LiveStack) -> None:
     page.goto(f"{live.url}/photos")
     page.wait_for_url("**/signin**")
     page.get_by_label("E-mail").fill(OWNER_EMAIL)
@@ -105,7 +113,7 @@ def screenshot_folder() -> Path:
     return SCREENSHOTS
 
 
-def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if not TIMINGS:
         return
     terminalreporter.section("web app: first paint and data shown (ms, measured by Chromium)")

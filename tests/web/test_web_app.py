@@ -9,13 +9,15 @@ from __future__ import annotations
 import base64
 import io
 import zipfile
+from pathlib import Path
+from urllib.parse import urlparse
 
 import httpx
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, Playwright, expect
 
 from tests.support import photo_bytes
-from tests.web.conftest import SCREENSHOTS, TIMINGS
-from tests.web.live_stack import LiveStack
+from tests.web.conftest import LAPTOP, SCREENSHOTS, TIMINGS, browser_context
+from tests.web.live_stack import OWNER_EMAIL, LiveStack
 
 PERFORMANCE_FIGURES = """(view) => {
   const paint = performance.getEntriesByName('first-contentful-paint')[0];
@@ -39,6 +41,27 @@ def open_view(context: BrowserContext, live: LiveStack, path: str, view: str, na
 
 def captions(page: Page) -> list[str]:
     return page.locator(".results .photo-grid .caption").all_inner_texts()
+
+
+def test_sign_in_rejects_wrong_password_then_takes_key(
+    playwright_driver: Playwright, live: LiveStack, tmp_path: Path
+) -> None:
+    context = browser_context(playwright_driver, tmp_path / "profile", LAPTOP, mobile=False)
+    page = context.new_page()
+    page.goto(f"{live.url}/members/themes")
+    page.wait_for_url("**/signin?next=%2Fmembers%2Fthemes")
+    page.get_by_label("E-mail").fill(OWNER_EMAIL)
+    page.get_by_label("Adgangskode").fill("forkert-adgangskode")
+    page.get_by_role("button", name="Log ind", exact=True).click()
+    expect(page.get_by_role("alert")).to_contain_text("E-mail eller adgangskode er forkert")
+    page.screenshot(path=SCREENSHOTS / "laptop-signin-wrong.png")
+
+    page.get_by_text("Log ind med en partnernøgle i stedet").click()
+    page.get_by_label("Partnernøgle").fill(live.api_key)
+    page.get_by_role("button", name="Log ind med nøgle").click()
+    page.wait_for_selector("#main[data-ready='themes']")
+    assert urlparse(page.url).path == "/members/themes"
+    context.close()
 
 
 def test_photo_archive_lists_seeded_photos(laptop: BrowserContext, live: LiveStack) -> None:
