@@ -26,6 +26,7 @@ from fastapi.testclient import TestClient
 from datafantasi.embedded import EmbeddedStack
 from services.api.access import Action, AnyPrincipal, AnyRead, Operator, Public, required_for
 from services.api.erasure import StoreCounts, TenantEraser
+from tests.attack.conftest import SUMMARY
 from tests.attack.tenants import (
     SeededTenant,
     create_tenant,
@@ -211,12 +212,14 @@ def test_no_attack_on_any_route_succeeds(
     after = _held(eraser, victim)
     still_works = http.get("/v1/me", headers=victim.key_headers).status_code
     attacked_routes = {(a.method, a.path) for a in tally.attempts}
-    print(
-        f"\nattack suite: {len(tally.attempts)} attempts on {len(attacked_routes)} routes "
+    SUMMARY.append(
+        f"attack suite: {len(tally.attempts)} attempts on {len(attacked_routes)} routes "
         f"(of {len(routes)}), {len(tally.breaches)} succeeded"
     )
     for breach in tally.breaches:
-        print(f"  BREACH {breach.method} {breach.url} with {breach.credential}: {breach.problem}")
+        SUMMARY.append(
+            f"  BREACH {breach.method} {breach.url} with {breach.credential}: {breach.problem}"
+        )
     assert tally.breaches == []
     assert after == before, "an attack changed the victim's data"
     assert still_works == 200

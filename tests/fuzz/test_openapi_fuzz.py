@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fuzz.conftest import SUMMARY
 from tests.fuzz.fuzz_api import run_fuzz
 
 
@@ -14,8 +15,8 @@ def test_fuzzed_operations_never_answer_5xx(
     tmp_path: Path, model_store: tuple[Path, str]
 ) -> None:
     counts, output = run_fuzz(tmp_path, model_store, max_examples=5, max_time_s=75)
-    print(
-        f"\nschemathesis: {counts.operations} operations, {counts.test_cases} test cases, "
+    SUMMARY.append(
+        f"schemathesis: {counts.operations} operations, {counts.test_cases} test cases, "
         f"{counts.server_errors} server errors"
     )
     assert counts.operations >= 40, output[-3000:]
