@@ -1,10 +1,10 @@
 """Visual groups: a tenant's photos clustered by their vectors, stored, named by users.
 
-A run reads every vector of the tenant from the vector store (through ``TenantIndex``, the one
-place that applies the tenant filter) and clusters them as the analytics themes cluster texts:
-spherical k-means into micro-clusters, merged bottom-up, cut at the number of groups with the
-best silhouette (``services.analytics.themes.clustering``). Photos far from every group's centre
-stay ungrouped.
+A run reads every vector of the tenant through ``TenantIndex``, the one place that applies the
+tenant filter. It clusters them as the analytics themes cluster texts
+(``services.analytics.themes.clustering``): spherical k-means into micro-clusters, merged
+bottom-up, and cut at the number of groups with the best silhouette. Photos far from every
+group's centre stay ungrouped.
 
 A run replaces the tenant's groups. A new group that shares most of its photos with a group of
 the previous run takes over that group's id and name, so a name given by a user survives a
@@ -37,7 +37,7 @@ Progress = Callable[[float, str], None]
 
 COVER_COUNT = 4
 MAX_GROUPS = 200
-# A new group inherits an old group's id and name when each holds over half of the other.
+# A new group inherits an old group's id and name when each contains over half of the other.
 MIN_SHARED = 0.5
 _INSERT_CHUNK = 5000
 MEMBERS = PhotoGroupMember.__table__  # type: ignore[attr-defined]
@@ -45,7 +45,7 @@ GROUPS = PhotoGroup.__table__  # type: ignore[attr-defined]
 
 
 class NoPhotos(ValueError):
-    """Raised when the tenant has no indexed photo to group; the message says what to do."""
+    """Raised when the tenant has no indexed photo to group; the message names the fix."""
 
 
 @dataclass(frozen=True)
@@ -76,9 +76,9 @@ class RunSummary:
 def max_groups(photos: int) -> int:
     """Return the most groups a run may find among ``photos`` photos.
 
-    About two per square root of the count, like the micro-clusters the grouping merges, so 10
-    photos allow 6 groups, 1,000 allow 63, and from 10,000 photos on the cap of 200 applies;
-    the silhouette then picks the number within that bound.
+    The bound is about twice the square root of the count, like the micro-clusters that the
+    grouping merges: 10 photos allow 6 groups, 1,000 allow 63, and from 10,000 photos on the
+    cap of 200 applies. The silhouette then picks the number within that bound.
     """
     return max(2, min(MAX_GROUPS, round(2 * math.sqrt(photos))))
 

@@ -1,7 +1,7 @@
 """HTTP API of visual groups: start a grouping run, list the groups, page a group, name it.
 
 Handlers read the groups from ``request.app.state.photo_groups`` and the job runner from
-``request.app.state.jobs``. Another tenant's group answers 404, as if it did not exist.
+``request.app.state.jobs``. Another tenant's group returns 404, as if it did not exist.
 """
 
 from __future__ import annotations
