@@ -112,9 +112,12 @@ def required_for(method: str, path: str) -> Requirement:
 
 
 def parse_actions(values: list[str] | None) -> frozenset[Action]:
-    """Turn requested action names into actions; raises ValueError naming an unknown one."""
-    if not values:
+    """Turn requested action names into actions, all of them for None; raises ValueError for an
+    unknown name or an empty list."""
+    if values is None:
         return frozenset(Action)
+    if not values:
+        raise ValueError("empty actions: name at least one action, or leave actions out for all")
     actions = set()
     for value in values:
         try:

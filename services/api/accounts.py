@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -13,6 +14,8 @@ from services.api.auth import Security
 from services.api.users import InvitationInvalid, LastOwner, UserExists
 from shared.pagination import Cursor, Limit, Page, offset_from, offset_page
 from shared.tenancy import TenantId, current_principal
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/v1", tags=["users"])
 
@@ -94,7 +97,9 @@ def sign_in(body: SignIn, request: Request, security: SecurityDep) -> AccessToke
     user = security.users.check_password(body.email, body.password)
     if user is None:
         known = security.users.find_by_email(body.email)
-        if known is not None:
+        if known is None:
+            log.info("sign-in failed: no user has the given e-mail address (client %s)", client)
+        else:
             security.audit.record(
                 known.tenant_id, f"user:{known.user_id}", "sign_in", succeeded=False,
                 status_code=401,

@@ -154,6 +154,9 @@ def test_unknown_action_is_422(client: TestClient) -> None:
                            headers={"X-API-Key": key})
     assert response.status_code == 422
     assert "unknown action 'photos:delete'" in response.json()["error"]["message"]
+    empty = client.post("/v1/keys", json={"actions": []}, headers={"X-API-Key": key})
+    assert empty.status_code == 422
+    assert "empty actions" in empty.json()["error"]["message"]
 
 
 def test_owner_fields_must_come_together(client: TestClient) -> None:
