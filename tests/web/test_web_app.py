@@ -318,6 +318,21 @@ def test_influencer_comparison(laptop: BrowserContext, live: LiveStack) -> None:
     expect(page.locator("table.matrix").first.locator("tbody tr")).to_have_count(2)
 
 
+def test_audience_import_reports_counts(laptop: BrowserContext, live: LiveStack) -> None:
+    assert live.audience is not None
+    name, data = next(item for item in live.audience.files if item[0].endswith(".csv"))
+    page = open_view(laptop, live, "/instagram/import", "audienceImport", "laptop-audience-import")
+    page.get_by_label("Filer").set_input_files(
+        {"name": name, "mimeType": "text/csv", "buffer": data}
+    )
+    page.get_by_role("button", name="Importér", exact=True).click()
+    row = page.locator(".upload-item").filter(has_text=name)
+    expect(row).to_have_attribute("data-state", "stored", timeout=30_000)
+    # The same file again adds no accounts: the import is idempotent.
+    expect(row).to_contain_text("Importeret: 0 nye konti")
+    page.screenshot(path=SCREENSHOTS / "laptop-audience-import.png", full_page=True)
+
+
 def test_jobs_page_shows_theme_run(laptop: BrowserContext, live: LiveStack) -> None:
     page = open_view(laptop, live, "/jobs", "jobs", "laptop-jobs")
     for kind in ("Finder temaer", "Finder Instagram-fællesskaber"):
