@@ -123,8 +123,10 @@ def run_fuzz(
             "--suppress-health-check", "all", "--warnings", "off",
             "--report", "json", "--report-json-path", str(report_path),
         ]
+        # Run in the work folder, where schemathesis also leaves its .schemathesis cache.
         finished = subprocess.run(
-            command, capture_output=True, text=True, check=False, timeout=max_time_s + 300
+            command, capture_output=True, text=True, check=False, timeout=max_time_s + 300,
+            cwd=workdir,
         )
     finally:
         server.should_exit = True
