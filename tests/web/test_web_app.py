@@ -35,8 +35,14 @@ def open_view(context: BrowserContext, live: LiveStack, path: str, view: str, na
     page.wait_for_function("performance.getEntriesByName('first-contentful-paint').length > 0")
     TIMINGS[name] = page.evaluate(PERFORMANCE_FIGURES, view)
     page.wait_for_load_state("networkidle")
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+    screenshot(page, f"{name}.png")
     return page
+
+
+def screenshot(page: Page, filename: str) -> None:
+    # From the top, so the sticky menu bar is drawn where it belongs in a full-page capture.
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=SCREENSHOTS / filename, full_page=True)
 
 
 def captions(page: Page) -> list[str]:
@@ -54,7 +60,7 @@ def test_sign_in_rejects_wrong_password_then_takes_key(
     page.get_by_label("Adgangskode").fill("forkert-adgangskode")
     page.get_by_role("button", name="Log ind", exact=True).click()
     expect(page.get_by_role("alert")).to_contain_text("E-mail eller adgangskode er forkert")
-    page.screenshot(path=SCREENSHOTS / "laptop-signin-wrong.png")
+    screenshot(page, "laptop-signin-wrong.png")
 
     page.get_by_text("Log ind med en partnernøgle i stedet").click()
     page.get_by_label("Partnernøgle").fill(live.api_key)
@@ -111,7 +117,7 @@ def test_upload_reports_each_file(laptop: BrowserContext, live: LiveStack) -> No
     expect(zip_row).to_contain_text("1 gemt, 0 fandtes allerede, 1 ikke gemt")
     zip_row.get_by_text("Vis de 1 filer").click()
     expect(zip_row).to_contain_text("byggeplads.zip/byggeplads/halv.jpg")
-    page.screenshot(path=SCREENSHOTS / "laptop-upload-done.png", full_page=True)
+    screenshot(page, "laptop-upload-done.png")
 
 
 def drop_file(page: Page, name: str, data: bytes, mime: str) -> None:
@@ -141,7 +147,7 @@ def test_search_then_similar_photos(laptop: BrowserContext, live: LiveStack) -> 
     expect(page.get_by_role("heading", level=1)).to_have_text(hits[0])
     expect(page.locator(".similar .photo-card").first).to_be_visible()
     page.wait_for_load_state("networkidle")
-    page.screenshot(path=SCREENSHOTS / "laptop-photo.png", full_page=True)
+    screenshot(page, "laptop-photo.png")
 
     page.get_by_role("link", name="Flere som dette").click()
     page.wait_for_selector("#main[data-ready='photos']")
@@ -189,7 +195,7 @@ def test_groups_run_browse_and_name(laptop: BrowserContext, live: LiveStack) -> 
     cards = page.locator(".group-card")
     expect(cards.first).to_be_visible(timeout=60_000)
     page.wait_for_load_state("networkidle")
-    page.screenshot(path=SCREENSHOTS / "laptop-groups.png", full_page=True)
+    screenshot(page, "laptop-groups.png")
     with live.client() as client:
         groups = client.get("/v1/photo-groups").json()["items"]
     expect(cards).to_have_count(len(groups))
@@ -200,7 +206,7 @@ def test_groups_run_browse_and_name(laptop: BrowserContext, live: LiveStack) -> 
     page.get_by_label("Navn").fill("Byggepladser")
     page.get_by_role("button", name="Gem navn").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Byggepladser")
-    page.screenshot(path=SCREENSHOTS / "laptop-group.png", full_page=True)
+    screenshot(page, "laptop-group.png")
     page.go_back()
     page.wait_for_selector("#main[data-ready='groups']")
     expect(page.locator(".group-card").first).to_contain_text("Byggepladser")
@@ -231,7 +237,7 @@ def test_import_events_with_mapping_and_rejected_rows(
     expect(report.locator("tbody tr")).to_have_count(1)
     expect(report.locator("tbody tr td").first).to_have_text("3")
     expect(report).to_contain_text("Hvad handler det om → Beskrivelse")
-    page.screenshot(path=SCREENSHOTS / "laptop-import-report.png", full_page=True)
+    screenshot(page, "laptop-import-report.png")
 
 
 def test_import_reads_xlsx_headers(laptop: BrowserContext, live: LiveStack) -> None:
@@ -330,7 +336,7 @@ def test_audience_import_reports_counts(laptop: BrowserContext, live: LiveStack)
     expect(row).to_have_attribute("data-state", "stored", timeout=30_000)
     # The same file again adds no accounts: the import is idempotent.
     expect(row).to_contain_text("Importeret: 0 nye konti")
-    page.screenshot(path=SCREENSHOTS / "laptop-audience-import.png", full_page=True)
+    screenshot(page, "laptop-audience-import.png")
 
 
 def test_jobs_page_shows_theme_run(laptop: BrowserContext, live: LiveStack) -> None:
@@ -372,7 +378,7 @@ def test_language_switch_is_stored_for_the_user(laptop: BrowserContext, live: Li
         page.wait_for_selector("#main[data-ready='members']")
         expect(page.get_by_role("link", name="Members & events")).to_be_visible()
         expect(page.locator("html")).to_have_attribute("lang", "en")
-        page.screenshot(path=SCREENSHOTS / "laptop-members-english.png", full_page=True)
+        screenshot(page, "laptop-members-english.png")
 
         token = page.evaluate("JSON.parse(localStorage.getItem('datafantasi.session')).secret")
         me = httpx.get(f"{live.url}/v1/me", headers={"Authorization": f"Bearer {token}"}).json()

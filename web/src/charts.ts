@@ -1,7 +1,7 @@
 // Hand-made SVG charts: each has a text title and a table fallback for screen readers.
 
 import { h, svg } from "./dom";
-import { formatNumber } from "./i18n";
+import { formatNumber, t } from "./i18n";
 
 export interface Point {
   label: string;
@@ -21,7 +21,7 @@ function chartFrame(title: string, points: Point[], chart: SVGElement): HTMLElem
     h("figcaption", {}, title),
     chart,
     h("details", { class: "chart-data" },
-      h("summary", {}, "▤"),
+      h("summary", {}, t("chart.figures")),
       h("table", {}, h("tbody", {}, points.map((point) =>
         h("tr", {}, h("th", { scope: "row" }, point.label), h("td", {}, formatNumber(point.value, 2))))))),
   );

@@ -52,6 +52,8 @@ export const da: Catalogue = {
   "action.credentials": "Tjek stavningen, eller bed jeres administrator om at nulstille din adgangskode.",
   "action.retry": "Prøv igen",
 
+  "chart.figures": "Vis tallene",
+
   "share.copy": "Kopiér link",
   "share.copied": "Linket er kopieret. Kolleger i jeres organisation kan åbne det.",
   "share.copyYourself": "Kopiér dette link: {url}",

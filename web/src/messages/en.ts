@@ -50,6 +50,8 @@ export const en = {
   "action.credentials": "Check the spelling, or ask your administrator to reset your password.",
   "action.retry": "Try again",
 
+  "chart.figures": "Show the figures",
+
   "share.copy": "Copy link",
   "share.copied": "Link copied. Colleagues in your organisation can open it.",
   "share.copyYourself": "Copy this link: {url}",

@@ -48,7 +48,7 @@ export async function renderOverview(main: HTMLElement, _route: Route, signal: A
       stat(t("overview.signUps"), formatNumber(totals.sign_ups)),
       stat(t("overview.attended"), formatNumber(totals.attended))),
     news ? h("section", { class: "card" },
-      h("h2", {}, t("overview.newTitle", { year: news.year })),
+      h("h2", {}, t("overview.newTitle", { year: String(news.year) })),
       h("ul", {},
         h("li", {}, t("overview.newEvents", { count: news.events_this_year, last: news.events_same_period_last_year })),
         h("li", {}, t("overview.newMembers", { count: news.new_members }),
