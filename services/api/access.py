@@ -1,8 +1,8 @@
 """Who may do what: actions, the actions of each role, and the action each route requires.
 
-Every route of the app is mapped to what it requires here and nowhere else: the app's one
-authorization dependency (``services.api.auth.authorize``) looks the route up, so a handler never
-checks permissions itself, and a route added later is covered without being edited.
+Every route of the app is mapped to what it requires here and nowhere else. The app's one
+authorization dependency (``services.api.auth.authorize``) looks each request up, so a handler
+never checks permissions itself, and a route added later is covered without being edited.
 """
 
 from __future__ import annotations
@@ -79,8 +79,8 @@ class Principal:
         return requirement in self.actions
 
 
-# (HTTP methods or None for all, path pattern, requirement); the first match wins. Paths are
-# route templates as FastAPI declares them, so ``{asset_id}`` matches literally.
+# (HTTP methods or None for all, path pattern, requirement); the first match wins. The patterns
+# match on path prefixes, which a request's path and its route's template share.
 _READ = ("GET", "HEAD")
 _RULES: tuple[tuple[tuple[str, ...] | None, str, Requirement], ...] = (
     (None, r"^/health$|^/metrics$|^/openapi\.json$|^/docs|^/redoc", Public),

@@ -10,7 +10,9 @@ import hashlib
 import hmac
 import secrets
 
-# n=2**14, r=8 costs 16 MiB and about 50 ms per hash on one core; the OWASP minimum for scrypt.
+# n=2**14, r=8 needs 16 MiB per hash (128 * n * r bytes).
+# NOTE: OWASP's password storage cheat sheet recommends n=2**17; n is lower to keep sign-in cheap on
+# small machines. Each hash stores its parameters, so raising n later breaks no existing hash.
 _N, _R, _P = 2**14, 8, 1
 _MAX_MEMORY = 64 * 1024 * 1024
 MIN_LENGTH = 10

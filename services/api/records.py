@@ -1,4 +1,4 @@
-"""What the API records around each request: audit events and idempotent responses.
+"""Records kept around each request: audit events and the responses to idempotency keys.
 
 Both run as one middleware after authorization has named the caller, so every route, including
 one added later, is audited and honours ``Idempotency-Key`` without code of its own.
@@ -73,7 +73,7 @@ async def _idempotent(request: Request, call_next: Handler, key: str) -> Respons
     try:
         tenant_id = security.principal(request).tenant_id
     except HTTPException:
-        return await call_next(request)  # the route answers 401 itself
+        return await call_next(request)  # the route returns the 401 itself
     digest = _request_digest(request, await request.body())
     engine = security.directory.engine
 
@@ -95,7 +95,7 @@ async def _idempotent(request: Request, call_next: Handler, key: str) -> Respons
     response = await call_next(request)
     body = b"".join([chunk async for chunk in response.body_iterator])  # type: ignore[attr-defined]
     media_type = response.headers.get("content-type", "application/json")
-    # NOTE: two requests with the same new key at the same moment both run; the first to finish
+    # NOTE: two requests with the same new key at the same moment both run; the last to finish
     # is kept. The upload routes are safe under this because a photo's id is its content hash.
     if response.status_code < 500 and len(body) <= _MAX_KEPT_BYTES:
         _keep(engine, tenant_id, key, request, digest, response.status_code, media_type, body)

@@ -57,7 +57,7 @@ def test_redis_counters_are_shared_between_processes(redis_url: str) -> None:
     assert not first.hit("user:shared", limit=2).allowed
 
 
-def test_a_new_window_starts_from_zero() -> None:
+def test_memory_limiter_resets_each_window() -> None:
     now = [1_800_000_030.0]
     limiter = MemoryRateLimiter(clock=lambda: now[0])
     assert limiter.hit("key:w", limit=1).allowed
