@@ -68,11 +68,28 @@ export async function imageUrl(path: string): Promise<string> {
   if (cached) return cached;
   const pending = fetchImage(path);
   imageCache.set(path, pending);
+  evictOldImages();
   pending.catch(() => imageCache.delete(path));
   return pending;
 }
 
 const imageCache = new Map<string, Promise<string>>();
+const MAX_CACHED_IMAGES = 600;
+
+/** Forget the images of the signed-in tenant, on sign-out. */
+export function clearImageCache(): void {
+  for (const url of imageCache.values()) url.then(URL.revokeObjectURL, () => undefined);
+  imageCache.clear();
+}
+
+function evictOldImages(): void {
+  // A Map iterates in insertion order, so the first entries are the oldest.
+  for (const [path, url] of imageCache) {
+    if (imageCache.size <= MAX_CACHED_IMAGES) break;
+    imageCache.delete(path);
+    url.then(URL.revokeObjectURL, () => undefined);
+  }
+}
 
 async function fetchImage(path: string): Promise<string> {
   const response = await fetch(path, { headers: authHeaders(loadCredentials()) });

@@ -1,9 +1,9 @@
 import "./styles.css";
 import { chooseLanguage, currentUser, forgetUser, loadUser } from "./account";
-import { ApiError } from "./api";
+import { ApiError, clearImageCache } from "./api";
 import { h, replace } from "./dom";
 import { language, LANGUAGES, setLanguage, t, type Language, type MessageKey } from "./i18n";
-import { matchRoute, navigate, onNavigate, type Route } from "./router";
+import { localPath, matchRoute, navigate, onNavigate, type Route } from "./router";
 import { clearCredentials, loadCredentials } from "./session";
 import { errorBox } from "./ui";
 import { renderSignIn } from "./views/signin";
@@ -37,7 +37,7 @@ async function render(): Promise<void> {
     return;
   }
   if (route.name === "signin") {
-    navigate(route.query.get("next") || "/photos", { replace: true });
+    navigate(localPath(route.query.get("next")), { replace: true });
     return;
   }
   if (!userLoaded) {
@@ -151,12 +151,12 @@ async function switchLanguage(code: Language): Promise<void> {
 
 function signedIn(): void {
   userLoaded = false;
-  const next = new URLSearchParams(location.search).get("next");
-  navigate(next && next.startsWith("/") ? next : "/photos", { replace: true });
+  navigate(localPath(new URLSearchParams(location.search).get("next")), { replace: true });
 }
 
 function signOut(): void {
   clearCredentials();
+  clearImageCache();
   forgetUser();
   userLoaded = false;
   navigate("/signin", { replace: true });

@@ -56,6 +56,12 @@ export function matchRoute(pathname: string, search: string): Route {
   return { name: "notFound", params: {}, query };
 }
 
+/** The page to return to after sign-in: a path of this app, never another site. */
+export function localPath(next: string | null): string {
+  // Browsers read "//host" and "/\host" as another site.
+  return next && next.startsWith("/") && !/^\/[/\\]/.test(next) ? next : "/photos";
+}
+
 type Listener = () => void;
 let listener: Listener = () => {};
 

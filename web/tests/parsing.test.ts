@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { matchRoute } from "../src/router";
+import { localPath, matchRoute } from "../src/router";
 import { columnIndex, decodeText, parseCsv, previewCsv } from "../src/tables";
 import { parseHandles } from "../src/views/comparison";
 
@@ -64,4 +64,17 @@ describe("parseHandles", () => {
   it("accepts @, commas, spaces and repeats", () => {
     expect(parseHandles("@anna, bo;@anna  cecilie")).toEqual(["anna", "bo", "cecilie"]);
   });
+});
+
+describe("localPath", () => {
+  it("keeps a path of the app", () => {
+    expect(localPath("/members/themes?theme=2")).toBe("/members/themes?theme=2");
+  });
+
+  it.each(["//evil.example/x", "/\\evil.example", "https://evil.example", "", null])(
+    "replaces %s with the photo page",
+    (next) => {
+      expect(localPath(next)).toBe("/photos");
+    },
+  );
 });
