@@ -64,6 +64,8 @@ class Cluster:
             "DATAFANTASI_DATABASE__URL": self.postgres.url,
             "DATAFANTASI_REDIS__URL": self.redis.url,
             "DATAFANTASI_JOBS__BACKEND": "celery",
+            # API processes share their rate-limit counters in Redis.
+            "DATAFANTASI_API__RATE_LIMIT_BACKEND": "redis",
             # Originals, thumbnails, the vector store and the operator token; the models stay
             # where the embedded mode keeps them, so one download serves both modes.
             "DATAFANTASI_DATA_DIR": str(self.folder / "data"),
