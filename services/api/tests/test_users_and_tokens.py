@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import jwt
@@ -8,8 +9,10 @@ import pytest
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
 
+from services.api.access import Role
 from services.api.app import create_app
 from services.api.tenants import TenantDirectory
+from services.api.users import InvitationInvalid, UserDirectory
 from shared.db import create_tables, make_engine
 from shared.tenancy import TenantId
 
@@ -188,3 +191,42 @@ def test_rate_limit_answers_429_with_retry_after(client: TestClient) -> None:
     limited = client.get("/v1/assets", headers=key)
     assert 1 <= int(limited.headers["Retry-After"]) <= 60
     assert limited.json()["error"]["code"] == "rate_limited"
+
+
+def test_expired_invitation_is_rejected(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'users.sqlite'}")
+    create_tables(engine)
+    TenantDirectory(engine).create_tenant("A", "tenant-a")
+    users = UserDirectory(engine, invitation_ttl=timedelta(seconds=-1))
+    _invitation, token = users.invite("tenant-a", "ny@a.dk", Role.EDITOR, "user:x")
+    with pytest.raises(InvitationInvalid):
+        users.accept(token, "Ny", PASSWORD)
+    assert users.find_by_email("ny@a.dk") is None
+
+
+def test_demoted_or_removed_user_loses_access_at_once(client: TestClient) -> None:
+    _tenant(client, "tenant-a", "ejer@a.dk")
+    owner = _sign_in(client, "ejer@a.dk")
+    token = client.post(
+        "/v1/invitations", json={"email": "to@a.dk", "role": "owner"}, headers=owner
+    ).json()["token"]
+    client.post("/v1/invitations/accept", json={"token": token, "name": "To", "password": PASSWORD})
+    second = _sign_in(client, "to@a.dk")
+    second_id = client.get("/v1/me", headers=second).json()["user_id"]
+    assert client.get("/v1/keys", headers=second).status_code == 200
+
+    demoted = client.patch(f"/v1/users/{second_id}", json={"role": "viewer"}, headers=owner)
+    assert demoted.status_code == 200
+    assert client.get("/v1/keys", headers=second).status_code == 403
+    assert client.delete(f"/v1/users/{second_id}", headers=owner).status_code == 204
+    assert client.get("/v1/me", headers=second).status_code == 401
+
+
+def test_last_owner_cannot_be_demoted(client: TestClient) -> None:
+    created = _tenant(client, "tenant-a", "ejer@a.dk")
+    owner = _sign_in(client, "ejer@a.dk")
+    response = client.patch(
+        f"/v1/users/{created['owner_user_id']}", json={"role": "editor"}, headers=owner
+    )
+    assert response.status_code == 409
+    assert client.get("/v1/keys", headers=owner).status_code == 200
