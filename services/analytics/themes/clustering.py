@@ -225,9 +225,10 @@ def _best_partition(
 def _finest_near_best(scores: dict[int, float], best: int) -> int:
     """Return the most themes at a local peak of the silhouette close to the best one.
 
-    The silhouette favours a few broad themes: on the BBC sentences of bench/themes_bench.py
+    The silhouette favours a few broad themes. On the BBC sentences of bench/themes_bench.py it
     peaks at 2 themes with seed 0, and a second peak at 6, only 7% lower, matches the 5
-    sections far better. A peak within ``_NEAR_BEST`` of the best is taken when it has more themes.
+    sections far better. A peak within ``_NEAR_BEST`` of the best is taken when it has more
+    themes.
     NOTE: the 10% margin is a judgement from that bench and the small Danish samples.
     """
     near = scores[best] * (1 - _NEAR_BEST)
