@@ -17,6 +17,7 @@ import logging
 from typing import Any
 
 from celery import Celery
+from kombu.exceptions import OperationalError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -31,6 +32,13 @@ RUN_JOB_TASK = "datafantasi.jobs.run"
 # Seconds before Redis hands an unacknowledged job to another worker. Longer than any job is
 # expected to run, because a job still running when it passes is started a second time.
 VISIBILITY_TIMEOUT_S = 6 * 3600
+# Retries of sending a job id while Redis is unreachable, about 3 s in all.
+SEND_RETRY_POLICY = {"max_retries": 3, "interval_start": 0.5, "interval_step": 0.5,
+                     "interval_max": 1.0}
+
+
+class JobQueueUnavailable(RuntimeError):
+    """Raised by submit when the job cannot be sent to Redis; the job is recorded as failed."""
 
 
 def make_celery_app(redis_url: str) -> Celery:
@@ -60,7 +68,21 @@ class CeleryJobRunner(JobRunner):
         if get_kind(job.kind).in_process:
             self._local._start(job)
             return
-        self.app.send_task(RUN_JOB_TASK, args=[job.job_id], queue=QUEUE)
+        try:
+            self.app.send_task(
+                RUN_JOB_TASK, args=[job.job_id], queue=QUEUE, retry=True,
+                retry_policy=SEND_RETRY_POLICY,
+            )
+        except OperationalError as error:
+            # Left queued, the job would never run; failed, it says why and can be run again.
+            logger.error(
+                "job %s (%s) for tenant %s could not be queued: %s",
+                job.job_id, job.kind, job.tenant_id, error,
+            )
+            self._record_failure(job, JobQueueUnavailable(f"Redis is unreachable ({error})"))
+            raise JobQueueUnavailable(
+                f"job {job.job_id} could not be queued because Redis is unreachable: {error}"
+            ) from error
         logger.info("sent job %s (%s) to the %s queue", job.job_id, job.kind, QUEUE)
 
     def _start_in_process(self, job_id: str, function: LegacyJobFunction) -> None:
