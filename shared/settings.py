@@ -229,12 +229,6 @@ class AnalyticsSettings(BaseModel):
     )
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="DATAFANTASI_", env_nested_delimiter="__", extra="ignore"
-    )
-
-    data_dir: Path = Field(
 class RedisSettings(BaseModel):
     url: str = Field(
         default="redis://127.0.0.1:6379/0",
@@ -259,6 +253,12 @@ class JobsSettings(BaseModel):
     )
 
 
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="DATAFANTASI_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    data_dir: Path = Field(
         default=Path(".datafantasi"), description="Folder for everything the embedded mode keeps."
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
@@ -270,14 +270,14 @@ class JobsSettings(BaseModel):
     search: SearchSettings = SearchSettings()
     api: ApiSettings = ApiSettings()
     analytics: AnalyticsSettings = AnalyticsSettings()
+    redis: RedisSettings = RedisSettings()
+    jobs: JobsSettings = JobsSettings()
 
     @property
     def database_url(self) -> str:
         return self.database.url or f"sqlite:///{self.data_dir / 'datafantasi.db'}"
 
     @property
-    redis: RedisSettings = RedisSettings()
-    jobs: JobsSettings = JobsSettings()
     def storage_root(self) -> Path:
         return self.storage.root or self.data_dir / "objects"
 
