@@ -106,3 +106,22 @@ def test_job_list_filters_pages_and_hides_other_tenants(stack_client: StackClien
     assert stack_client.http.get(f"/v1/jobs/{job_ids[0]}", headers=glass).status_code == 404
     invalid = stack_client.http.get("/v1/jobs", params={"status": "done"}, headers=steel)
     assert invalid.status_code == 422
+
+
+def test_unreachable_job_queue_answers_503(stack_client: StackClient) -> None:
+    from infra.processes import free_port
+    from shared.jobs.celery_runner import CeleryJobRunner
+
+    headers = stack_client.create_tenant("steel")
+    runner = CeleryJobRunner(
+        stack_client.stack.engine, stack_client.stack, f"redis://127.0.0.1:{free_port()}/0"
+    )
+    stack_client.http.app.state.jobs = runner  # type: ignore[attr-defined]
+
+    response = stack_client.http.post("/v1/assets/reindex", headers=headers)
+    jobs = stack_client.http.get("/v1/jobs", headers=headers).json()
+    runner.close()
+
+    assert response.status_code == 503, response.text
+    assert "Redis is unreachable" in response.json()["detail"]
+    assert jobs["items"][0]["status"] == "failed"

@@ -13,7 +13,7 @@ from services.ingest.job_kinds import REBUILD_THUMBNAILS, REINDEX
 from services.ingest.models import AssetStatus
 from services.ingest.schemas import AssetPage, AssetPublic, UploadReport
 from services.ingest.service import AssetNotFound, IngestService, InvalidUpload, UploadNotFound
-from shared.jobs.api import JobOut, job_out
+from shared.jobs.api import JobOut, start_job
 from shared.pagination import next_offset_link
 from shared.tenancy import TenantId
 
@@ -191,7 +191,7 @@ def delete_asset(asset_id: str, tenant_id: TenantId, ingest: IngestDep) -> Respo
 @router.post("/v1/assets/reindex", status_code=status.HTTP_202_ACCEPTED, tags=["jobs"])
 def start_reindex(request: Request, tenant_id: TenantId) -> JobOut:
     """Start a job that embeds and indexes every photo of the tenant again."""
-    return job_out(request.app.state.jobs.submit(tenant_id, REINDEX, {}))
+    return start_job(request, tenant_id, REINDEX, {})
 
 
 @router.post(
@@ -199,7 +199,7 @@ def start_reindex(request: Request, tenant_id: TenantId) -> JobOut:
 )
 def start_thumbnail_rebuild(request: Request, tenant_id: TenantId) -> JobOut:
     """Start a job that makes every thumbnail of the tenant again from its original."""
-    return job_out(request.app.state.jobs.submit(tenant_id, REBUILD_THUMBNAILS, {}))
+    return start_job(request, tenant_id, REBUILD_THUMBNAILS, {})
 
 
 def _reject_declared_size(request: Request, limit: int) -> None:

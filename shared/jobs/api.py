@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel
 
 from shared.jobs.models import Job, JobStatus
-from shared.jobs.runner import JobRunner
+from shared.jobs.runner import JobQueueUnavailable, JobRunner
 from shared.tenancy import TenantId
 
 router = APIRouter(tags=["jobs"])
@@ -56,6 +56,14 @@ def job_out(job: Job) -> JobOut:
 
 def _runner(request: Request) -> JobRunner:
     return request.app.state.jobs
+
+
+def start_job(request: Request, tenant_id: str, kind: str, params: dict[str, Any]) -> JobOut:
+    """Submit a job from a request handler; 503 when the job queue cannot be reached."""
+    try:
+        return job_out(_runner(request).submit(tenant_id, kind, params))
+    except JobQueueUnavailable as error:
+        raise HTTPException(503, f"{error}; try again later") from None
 
 
 @router.get("/v1/jobs")

@@ -23,7 +23,13 @@ from sqlmodel import Session, col, select
 
 from shared.jobs.models import Job, JobStatus
 from shared.jobs.registry import UnknownJobKind, get_kind
-from shared.jobs.runner import JobRunner, LegacyJobFunction, ThreadJobRunner, _mark_interrupted
+from shared.jobs.runner import (
+    JobQueueUnavailable,
+    JobRunner,
+    LegacyJobFunction,
+    ThreadJobRunner,
+    _mark_interrupted,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -35,10 +41,6 @@ VISIBILITY_TIMEOUT_S = 6 * 3600
 # Retries of sending a job id while Redis is unreachable, about 3 s in all.
 SEND_RETRY_POLICY = {"max_retries": 3, "interval_start": 0.5, "interval_step": 0.5,
                      "interval_max": 1.0}
-
-
-class JobQueueUnavailable(RuntimeError):
-    """Raised by submit when the job cannot be sent to Redis; the job is recorded as failed."""
 
 
 def make_celery_app(redis_url: str) -> Celery:

@@ -33,6 +33,10 @@ LegacyJobFunction = Callable[[JobContext], dict]
 """The earlier form of a job, a function of the context alone; runs only in this process."""
 
 
+class JobQueueUnavailable(RuntimeError):
+    """Raised by submit when the job cannot be sent to its queue; the job is recorded as failed."""
+
+
 @dataclass(frozen=True)
 class JobPage:
     jobs: list[Job]

@@ -13,7 +13,8 @@ from sqlalchemy.engine import Engine
 from infra.processes import free_port
 from shared.db import create_tables, make_engine
 from shared.jobs import JobStatus
-from shared.jobs.celery_runner import CeleryJobRunner, JobQueueUnavailable
+from shared.jobs.celery_runner import CeleryJobRunner
+from shared.jobs.runner import JobQueueUnavailable
 
 
 @pytest.fixture
