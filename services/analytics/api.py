@@ -19,9 +19,10 @@ from services.analytics.enrichment.register_file import RegisterFileConnector
 from services.analytics.figures import Figure
 from services.analytics.importing.columns import FileKind, MissingColumns
 from services.analytics.importing.tables import UnreadableFile
+from services.analytics.job_kinds import THEMES
 from services.analytics.participation import FIGURES
 from services.analytics.service import AnalyticsService
-from shared.jobs.api import JobOut, job_out
+from shared.jobs.api import JobOut, start_job
 from shared.tenancy import TenantId
 
 router = APIRouter(tags=["analytics"])
@@ -155,7 +156,7 @@ def participation_figure(
 
 @router.post("/v1/analytics/themes/runs", status_code=202)
 def start_theme_run(request: Request, tenant_id: TenantId) -> JobOut:
-    return job_out(_service(request).start_theme_run(tenant_id))
+    return start_job(request, tenant_id, THEMES, {})
 
 
 @router.get("/v1/analytics/themes")
