@@ -109,6 +109,9 @@ def differences(engine: Engine) -> list[Any]:
 
 
 def _stamp_baseline_if_unversioned(connection: Connection, config: Config) -> None:
+    # NOTE: this assumes the tables match revision 0001. A development database made by
+    # create_all after the users tables were added fails in 0002; stamp it with the right
+    # revision (alembic's stamp) or delete it.
     inspector = inspect(connection)
     if inspector.has_table("alembic_version") or not inspector.has_table("assets"):
         return
