@@ -1,9 +1,9 @@
 // The theme explorer: themes of the event descriptions as a map and a list.
 
 import { api } from "../api";
-import { bubbleMap, sparkline } from "../charts";
+import { bubbleMap, columnChart, sparkline } from "../charts";
 import { h, replace } from "../dom";
-import { formatDate, formatNumber, t, type MessageKey } from "../i18n";
+import { formatDate, t, type MessageKey } from "../i18n";
 import type { Route } from "../router";
 import { emptyState, errorBox, markReady, pageHeader } from "../ui";
 import { JobFailed, waitForJob, type Job } from "./jobs";
@@ -127,7 +127,6 @@ function themeDetail(theme: Theme): Node[] {
     h("ul", { class: "typical" }, theme.typical.map((event) =>
       h("li", {}, h("strong", {}, event.title), h("span", { class: "when" }, ` · ${formatDate(event.held_on)}`),
         event.description ? h("p", {}, event.description) : null))),
-    h("h3", {}, t("themes.byYear")),
-    h("p", { class: "years" }, years.map((year, index) => `${year}: ${formatNumber(counts[index])}`).join(" · ")),
+    columnChart(t("themes.byYear"), years.map((year, index) => ({ label: year, value: counts[index] }))),
   ];
 }
