@@ -72,8 +72,7 @@ def _read_csv(text: str) -> Table:
     headers: list[str] | None = None
     rows: list[SourceRow] = []
     unreadable: list[UnreadableRow] = []
-    header_cells = len(next(csv.reader([first], delimiter=delimiter)))
-    for line, record in _records(lines, delimiter, header_cells, unreadable):
+    for line, record in _records(lines, delimiter, unreadable):
         if not any(cell.strip() for cell in record):
             continue
         if headers is None:
@@ -86,7 +85,6 @@ def _read_csv(text: str) -> Table:
 def _records(
     lines: list[str],
     delimiter: str,
-    header_cells: int,
     unreadable: list[UnreadableRow],
 ) -> Iterator[tuple[int, list[str]]]:
     """Yield (line where the record starts, cells) for each CSV record of ``lines``.
@@ -101,7 +99,7 @@ def _records(
         consumed = 0
         for record in reader:
             span = reader.line_num - consumed
-            if span > 1 and _is_runaway(lines[start : start + span], delimiter, header_cells):
+            if span > 1 and _is_runaway("".join(lines[start : start + span]), delimiter):
                 unreadable.append(
                     UnreadableRow(start + 1, f"unterminated quote starting on line {start + 1}")
                 )
@@ -113,21 +111,33 @@ def _records(
             return
 
 
-def _is_runaway(span: list[str], delimiter: str, header_cells: int) -> bool:
-    """Tell an unterminated quote from a cell that legitimately spans lines.
+def _is_runaway(span: str, delimiter: str) -> bool:
+    """Tell an unterminated quote from a quoted cell that legitimately spans lines.
 
-    An odd count of quote characters means the quote is still open at the end of the file. A
-    continued line without quotes that alone reads as a whole row, with as many cells as the
-    header line, means the quote ran over into the rows that follow.
+    The span is read as CSV's quoting rules have it. A quote still open at the end means it
+    was never closed. A closing quote followed by text, as in ``;"Nyt``, means the quote that
+    opened the cell ran over into later rows and the quote that seems to close it opens a cell
+    of one of them.
     """
-    if sum(line.count('"') for line in span) % 2:
-        return True
-    if header_cells < 2:
-        return False
-    return any(
-        '"' not in line and len(next(csv.reader([line], delimiter=delimiter), [])) == header_cells
-        for line in span[1:]
-    )
+    open_quote = False
+    at_cell_start = True
+    index = 0
+    while index < len(span):
+        char = span[index]
+        if not open_quote:
+            if char == '"' and at_cell_start:
+                open_quote = True
+            at_cell_start = char in (delimiter, "\n", "\r")
+        elif char == '"':
+            following = span[index + 1 : index + 2]
+            if following == '"':
+                index += 1
+            elif following in ("", delimiter, "\n", "\r"):
+                open_quote = False
+            else:
+                return True
+        index += 1
+    return open_quote
 
 
 def _row_values(headers: list[str], cells: list[object]) -> dict[str, object]:

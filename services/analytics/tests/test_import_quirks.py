@@ -454,3 +454,16 @@ def test_import_counts_add_up_to_the_data_rows(engine: Engine, importer: Importe
     ]
     assert counts == [(5, 3, 0, 1, 1), (5, 0, 1, 3, 1), (5, 3, 1, 0, 1)]
     assert (third.members_created, third.events_created) == (1, 1)
+
+
+def test_multiline_cell_with_delimiters_is_kept(engine: Engine, importer: Importer) -> None:
+    text = (
+        "Titel;Dato;Beskrivelse\n"
+        'Morgenmøde;03-04-2024;"Program:\nkaffe; oplæg; netværk\nslut kl. 10"\n'
+        "Frokost;04-04-2024;Sandwich\n"
+    )
+    report = importer.import_file(TENANT, FileKind.EVENTS, "e.csv", text.encode())
+
+    assert report.rejected == []
+    assert report.created == 2
+    assert events_of(engine)[0].description == "Program:\nkaffe; oplæg; netværk\nslut kl. 10"
