@@ -6,7 +6,11 @@ import type { MessageKey } from "./i18n";
 export interface ErrorExplanation {
   title: MessageKey;
   action: MessageKey;
-  /** The server's own sentence (often English), shown small under the explanation. */
+  /**
+   * The server's own sentence, shown small under the explanation.
+   * NOTE: the API writes its messages and rejection reasons in English only, so a Danish page
+   * shows them in English.
+   */
   detail: string;
 }
 

@@ -38,6 +38,8 @@ export function figure<Row>(name: string, signal: AbortSignal, query: Record<str
 
 export async function renderMembers(main: HTMLElement, _route: Route, signal: AbortSignal): Promise<void> {
   main.append(pageHeader(t("members.title"), t("members.intro")), memberTabs("/members"));
+  // NOTE: the server reads the tenant's participation data again for each figure, so these five
+  // requests make this the slowest view (0.5 to 1.7 s measured on 2 busy cores).
   const [months, types, cohorts, lapsed, repeat] = await Promise.all([
     figure<MonthRow>("months", signal),
     figure<TypeRow>("event-types", signal),
