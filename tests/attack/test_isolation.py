@@ -24,10 +24,19 @@ from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from fastapi.testclient import TestClient
 
 from datafantasi.embedded import EmbeddedStack
-from services.api.access import Action, AnyPrincipal, AnyRead, Operator, Public, required_for
+from services.api.access import (
+    WRITE_ACTIONS,
+    Action,
+    AnyPrincipal,
+    AnyRead,
+    Operator,
+    Public,
+    required_for,
+)
 from services.api.erasure import StoreCounts, TenantEraser
 from tests.attack.conftest import SUMMARY
 from tests.attack.tenants import (
+    PASSWORD,
     SeededTenant,
     create_tenant,
     seed_analytics,
@@ -42,6 +51,8 @@ OWNED_PARAMETERS = frozenset({
     "asset_id", "upload_id", "member_id", "handle", "import_id", "run_id", "community_id",
     "key_id", "user_id", "job_id", "group_id",
 })
+# Credentials of the victim's own tenant that lack the action the route requires.
+NARROW = frozenset({"key without the action", "viewer without the action"})
 # Values for parameters that are not ids, so that a request reaches the handler.
 PLAIN_VALUES = {
     "kind": "members", "figure": "attendance", "dataset": "photos", "q": "sofa",
@@ -152,6 +163,18 @@ def _held(eraser: TenantEraser, victim: SeededTenant) -> StoreCounts:
     return counts
 
 
+def _viewer_token(http: TestClient, tenant: SeededTenant) -> dict[str, str]:
+    """Invite a viewer into ``tenant`` and return the viewer's bearer header."""
+    invited = http.post("/v1/invitations", json={"email": f"viewer@{tenant.tenant_id}.dk",
+                                                 "role": "viewer"}, headers=tenant.token_headers)
+    assert invited.status_code == 201, invited.text
+    accepted = http.post("/v1/invitations/accept", json={
+        "token": invited.json()["token"], "name": "Viewer", "password": PASSWORD,
+    })
+    assert accepted.status_code == 201, accepted.text
+    return {"Authorization": f"Bearer {accepted.json()['access_token']}"}
+
+
 def _scoped_key(http: TestClient, tenant: SeededTenant, actions: list[str]) -> str:
     response = http.post("/v1/keys", json={"name": "narrow", "actions": actions},
                          headers=tenant.key_headers)
@@ -169,7 +192,8 @@ def test_no_attack_on_any_route_succeeds(
     revoked = http.delete(f"/v1/keys/{spare.split('_')[1]}", headers=victim.key_headers)
     assert revoked.status_code == 204
     broken = _broken_credentials(http, victim, attacker, spare)
-    viewer_key = {"X-API-Key": _scoped_key(http, victim, ["audience:read"])}
+    narrow_key = {"X-API-Key": _scoped_key(http, victim, ["audience:read"])}
+    viewer = _viewer_token(http, victim)
     # The victim's own narrow key is among the attempts, and its refusals are audited.
     before = _held(eraser, victim)
     assert before.vectors >= 2
@@ -192,7 +216,9 @@ def test_no_attack_on_any_route_succeeds(
         if need is not Operator:
             attempts |= attacker_valid
             if isinstance(need, Action) and need is not Action.AUDIENCE_READ:
-                attempts["key without the action"] = viewer_key
+                attempts["key without the action"] = narrow_key
+            if need is Action.ADMIN or need in WRITE_ACTIONS:
+                attempts["viewer without the action"] = viewer
         for name, headers in attempts.items():
             response = http.request(method, path, params=query, headers=headers, json={})
             attempt = Attempt(method, route.path, path, name, response.status_code)
@@ -202,7 +228,7 @@ def test_no_attack_on_any_route_succeeds(
                 attempt.problem = f"response shows the victim's {leaked}"
             elif name in broken and response.status_code != 401:
                 attempt.problem = f"accepted: {response.status_code} instead of 401"
-            elif name == "key without the action" and response.status_code not in (401, 403):
+            elif name in NARROW and response.status_code not in (401, 403):
                 attempt.problem = f"allowed without the action: {response.status_code}"
             elif name in attacker_valid and response.is_success and (
                 OWNED_PARAMETERS & {p.name for p in route.dependant.path_params}
