@@ -33,8 +33,7 @@ from services.audience.service import (
     NotFound,
     validate_influencer_count,
 )
-from shared.jobs.api import JobOut, job_out
-from shared.jobs.runner import JobRunner
+from shared.jobs.api import JobOut, start_job
 from shared.tenancy import TenantId
 
 router = APIRouter(prefix="/v1/audience", tags=["audience"])
@@ -99,8 +98,7 @@ def create_community_run(
             409, "the tenant has no audience members yet; import followers or comments first"
         )
     requested = body or CommunityRunIn()
-    runner: JobRunner = request.app.state.jobs
-    return job_out(runner.submit(tenant_id, COMMUNITIES, requested.model_dump()))
+    return start_job(request, tenant_id, COMMUNITIES, requested.model_dump())
 
 
 @router.get("/community-runs/{run_id}", response_model=CommunityRunOut)

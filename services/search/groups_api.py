@@ -16,8 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from services.search.groups import PhotoGroups
 from services.search.job_kinds import VISUAL_GROUPS, VisualGroupsParams
 from services.search.models import PhotoGroup
-from shared.jobs.api import JobOut, job_out
-from shared.jobs.runner import JobRunner
+from shared.jobs.api import JobOut, start_job
 from shared.tenancy import TenantId
 
 router = APIRouter(prefix="/v1/photo-groups", tags=["photo groups"])
@@ -97,9 +96,8 @@ def start_group_run(
     request: Request, tenant_id: TenantId, body: VisualGroupsParams | None = None
 ) -> JobOut:
     """Start grouping the tenant's indexed photos as a job; the groups replace the earlier ones."""
-    runner: JobRunner = request.app.state.jobs
     params = (body or VisualGroupsParams()).model_dump()
-    return job_out(runner.submit(tenant_id, VISUAL_GROUPS, params))
+    return start_job(request, tenant_id, VISUAL_GROUPS, params)
 
 
 @router.get("")
