@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from types import SimpleNamespace
 
 from sqlalchemy.engine import Engine
@@ -77,6 +78,11 @@ class AnalyticsService:
     def figure(self, tenant_id: str, name: str, **options: object) -> Figure:
         data = ParticipationData.load(self.engine, tenant_id)
         return participation.compute(data, name, **options)
+
+    def figures(self, tenant_id: str, names: Sequence[str]) -> dict[str, Figure]:
+        """Compute several figures from one read of the tenant's participation data."""
+        data = ParticipationData.load(self.engine, tenant_id)
+        return {name: participation.compute(data, name) for name in names}
 
     def start_theme_run(self, tenant_id: str) -> Job:
         return self.jobs.submit(tenant_id, THEMES, {})

@@ -134,6 +134,24 @@ def test_figure_as_json_and_csv(client: TestClient) -> None:
     assert client.get("/v1/analytics/participation/unknown").status_code == 404
 
 
+def test_several_figures_match_single_ones(client: TestClient) -> None:
+    import_all(client)
+
+    response = client.get("/v1/analytics/figures?names=no-shows,months,no-shows")
+    single_months = client.get("/v1/analytics/participation/months").json()
+    unknown = client.get("/v1/analytics/figures?names=months,colours")
+    empty = client.get("/v1/analytics/figures?names=,")
+
+    assert response.status_code == 200
+    figures = response.json()["figures"]
+    assert list(figures) == ["no-shows", "months"]
+    assert figures["no-shows"]["rows"][0]["no_show_rate"] == 0.2
+    assert figures["months"] == single_months
+    assert unknown.status_code == 422
+    assert "colours" in unknown.text
+    assert empty.status_code == 422
+
+
 def test_enrichment_joins_register_on_cvr(client: TestClient) -> None:
     import_all(client)
     response = client.post(
