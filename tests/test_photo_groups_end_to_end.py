@@ -60,9 +60,10 @@ def run_groups(client: StackClient, headers: dict[str, str]) -> dict:
 def group_of_each_file(client: StackClient, headers: dict[str, str]) -> dict[str, str]:
     assets = client.http.get("/v1/assets", params={"limit": 200}, headers=headers).json()
     filename = {asset["asset_id"]: asset["filename"] for asset in assets["items"]}
-    groups = client.http.get("/v1/photo-groups", headers=headers).json()["items"]
+    groups = client.http.get("/v1/photo-groups", params={"limit": 200}, headers=headers).json()
+    assert groups["next"] is None
     found = {}
-    for group in groups:
+    for group in groups["items"]:
         page = client.http.get(
             f"/v1/photo-groups/{group['group_id']}", params={"limit": 1000}, headers=headers
         ).json()
@@ -77,13 +78,15 @@ def test_near_duplicates_share_a_group(stack_client: StackClient) -> None:
     stack_client.settle()
 
     job = run_groups(stack_client, headers)
-    groups = stack_client.http.get("/v1/photo-groups", headers=headers).json()
+    groups = stack_client.http.get(
+        "/v1/photo-groups", params={"limit": 200}, headers=headers
+    ).json()
     group_of = group_of_each_file(stack_client, headers)
 
     assert job["status"] == "succeeded", job["error"]
     assert job["result"]["photos"] == len(files)
-    assert job["result"]["groups"] == groups["total"]
-    assert groups["total"] >= 2
+    assert job["result"]["groups"] == len(groups["items"])
+    assert len(groups["items"]) >= 2
     assert sum(group["size"] for group in groups["items"]) + job["result"]["ungrouped"] == 32
     for name in PHOTOS:
         stem = name.rsplit(".", 1)[0]
@@ -144,7 +147,7 @@ def test_another_tenants_group_is_not_found(stack_client: StackClient) -> None:
 
     assert read.status_code == 404
     assert rename.status_code == 404
-    assert listed == {"items": [], "total": 0}
+    assert listed == {"items": [], "next": None}
     assert empty_run["status"] == "failed"
     assert "no indexed photos" in empty_run["error"]
     owned = stack_client.http.get(f"/v1/photo-groups/{group_id}", headers=owner).json()
@@ -156,7 +159,8 @@ def test_group_pages_and_name_validation(stack_client: StackClient) -> None:
     stack_client.upload(headers, files_of(PHOTOS[:4]))
     stack_client.settle()
     run_groups(stack_client, headers)
-    group = stack_client.http.get("/v1/photo-groups", headers=headers).json()["items"][0]
+    listed = stack_client.http.get("/v1/photo-groups", headers=headers).json()
+    group = listed["items"][0]
     url = f"/v1/photo-groups/{group['group_id']}"
 
     pages = [
@@ -173,6 +177,32 @@ def test_group_pages_and_name_validation(stack_client: StackClient) -> None:
     assert paged[: len(group["cover_asset_ids"])] == group["cover_asset_ids"]
     similarities = [asset["similarity"] for page in pages for asset in page["assets"]]
     assert similarities == sorted(similarities, reverse=True)
+    assert [page["next"] is None for page in pages] == [False] * (len(pages) - 1) + [True]
     assert blank.status_code == 422
     assert too_long.status_code == 422
     assert cleared.json()["name"] is None
+
+
+def test_group_list_is_paginated(stack_client: StackClient) -> None:
+    headers = stack_client.create_tenant("photos")
+    stack_client.upload(headers, files_of(PHOTOS[:4]))
+    stack_client.settle()
+    job = run_groups(stack_client, headers)
+    assert job["result"]["groups"] >= 2, job
+
+    pages = [stack_client.http.get("/v1/photo-groups", params={"limit": 1}, headers=headers)]
+    while pages[-1].json()["next"]:
+        pages.append(stack_client.http.get(pages[-1].json()["next"], headers=headers))
+    bad_cursor = stack_client.http.get("/v1/photo-groups?cursor=x", headers=headers)
+    bad_limit = stack_client.http.get("/v1/photo-groups?limit=201", headers=headers)
+
+    assert pages[0].json()["next"].endswith("/v1/photo-groups?limit=1&cursor=1")
+    assert [len(page.json()["items"]) for page in pages] == [1] * job["result"]["groups"]
+    numbers = [page.json()["items"][0]["number"] for page in pages]
+    assert numbers == list(range(job["result"]["groups"]))
+    assert bad_cursor.status_code == 422
+    assert bad_cursor.json()["error"] == {
+        "code": "invalid_request", "message": "invalid cursor 'x'", "details": None,
+    }
+    assert bad_limit.status_code == 422
+    assert bad_limit.json()["error"]["code"] == "invalid_request"

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.analytics.enrichment.register_file import RegisterFileConnector
 from services.analytics.figures import Figure
@@ -23,6 +23,7 @@ from services.analytics.job_kinds import THEMES
 from services.analytics.participation import FIGURES
 from services.analytics.service import AnalyticsService
 from shared.jobs.api import JobOut, start_job
+from shared.pagination import Cursor, Limit, Page, offset_from, offset_page
 from shared.tenancy import TenantId
 
 router = APIRouter(tags=["analytics"])
@@ -37,6 +38,14 @@ FIGURE_OPTIONS = {
     "lapsed": ("after_days", "min_attended", "as_of"),
     "top-members": ("limit",),
 }
+
+
+class MemberMatch(BaseModel):
+    member_id: str
+    kind: str = Field(examples=["person", "organisation"])
+    name: str
+    email: str | None
+    organisation_id: str | None
 
 
 class ColumnMappingBody(BaseModel):
@@ -223,8 +232,13 @@ def find_members(
     request: Request,
     tenant_id: TenantId,
     q: Annotated[str, Query(min_length=2, description="Part of a name, e-mail or CVR number")],
-) -> dict[str, object]:
-    return {"members": _service(request).find_members(tenant_id, q)}
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[MemberMatch]:
+    """Return one page of the members that match ``q``, in order of name."""
+    offset = offset_from(cursor)
+    found = _service(request).find_members(tenant_id, q, limit + 1, offset)
+    return offset_page(request, [MemberMatch(**member) for member in found], offset, limit)
 
 
 @router.get("/v1/analytics/members/{member_id}/export")

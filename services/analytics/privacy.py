@@ -41,8 +41,11 @@ def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def find_members(engine: Engine, tenant_id: str, query: str, limit: int = 50) -> list[Member]:
-    """Members whose name, e-mail, CVR number or organisation contains the query."""
+def find_members(
+    engine: Engine, tenant_id: str, query: str, limit: int = 50, offset: int = 0
+) -> list[Member]:
+    """Return a slice of the members whose name, e-mail, CVR number or organisation contains
+    the query, in order of name."""
     pattern = f"%{escape_like(query.strip().casefold())}%"
     with Session(engine) as session:
         organisations = select(Member.member_id).where(
@@ -61,6 +64,7 @@ def find_members(engine: Engine, tenant_id: str, query: str, limit: int = 50) ->
                     ),
                 )
                 .order_by(col(Member.name_key), col(Member.member_id))
+                .offset(offset)
                 .limit(limit)
             )
         )

@@ -97,7 +97,9 @@ class AnalyticsService:
     def overview_html(self, tenant_id: str) -> str:
         return render_html(self.overview(tenant_id))
 
-    def find_members(self, tenant_id: str, query: str) -> list[dict[str, object]]:
+    def find_members(
+        self, tenant_id: str, query: str, limit: int = 50, offset: int = 0
+    ) -> list[dict[str, object]]:
         return [
             {
                 "member_id": member.member_id,
@@ -106,7 +108,7 @@ class AnalyticsService:
                 "email": member.email,
                 "organisation_id": member.organisation_id,
             }
-            for member in privacy.find_members(self.engine, tenant_id, query)
+            for member in privacy.find_members(self.engine, tenant_id, query, limit, offset)
         ]
 
     def export_member(self, tenant_id: str, member_id: str) -> dict[str, object] | None:

@@ -34,6 +34,14 @@ from services.audience.service import (
     validate_influencer_count,
 )
 from shared.jobs.api import JobOut, start_job
+from shared.pagination import (
+    Cursor,
+    Limit,
+    Page,
+    next_offset_link,
+    offset_from,
+    offset_page,
+)
 from shared.tenancy import TenantId
 
 router = APIRouter(prefix="/v1/audience", tags=["audience"])
@@ -111,14 +119,19 @@ def get_community_run(tenant_id: TenantId, service: Service, run_id: str) -> Com
         raise _not_found(error) from error
 
 
-@router.get("/communities", response_model=list[CommunityOut])
-def list_communities(tenant_id: TenantId, service: Service) -> list[CommunityOut]:
-    """Return the communities of the latest run, largest first."""
+@router.get("/communities", response_model=Page[CommunityOut])
+def list_communities(
+    request: Request, tenant_id: TenantId, service: Service, limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[CommunityOut]:
+    """Return one page of the latest run's communities, largest first."""
+    offset = offset_from(cursor)
     try:
         run = service.community_run(tenant_id, service.latest_run_id(tenant_id))
     except NotFound as error:
         raise _not_found(error) from error
-    return [CommunityOut.model_validate(c) for c in run.communities]
+    rows = [CommunityOut.model_validate(c) for c in run.communities[offset : offset + limit + 1]]
+    return offset_page(request, rows, offset, limit)
 
 
 @router.get("/communities/{community_id}", response_model=CommunityOut)
@@ -131,6 +144,7 @@ def get_community(tenant_id: TenantId, service: Service, community_id: Community
 
 @router.get("/communities/{community_id}/members", response_model=CommunityMemberPage)
 def list_community_members(
+    request: Request,
     tenant_id: TenantId,
     service: Service,
     community_id: CommunityId,
@@ -142,7 +156,10 @@ def list_community_members(
     except NotFound as error:
         raise _not_found(error) from error
     items = [CommunityMemberOut.model_validate(row) for row in rows]
-    return CommunityMemberPage(total=total, limit=limit, offset=offset, items=items)
+    return CommunityMemberPage(
+        total=total, limit=limit, offset=offset, items=items,
+        next=next_offset_link(request, offset, limit, total),
+    )
 
 
 @router.get("/comparison", response_model=ComparisonOut)
@@ -173,14 +190,18 @@ def get_engagement(tenant_id: TenantId, service: Service, handle: str) -> Engage
         raise _not_found(error) from error
 
 
-@router.get("/people", response_model=list[str])
+@router.get("/people", response_model=Page[str])
 def find_people(
+    request: Request,
     tenant_id: TenantId,
     service: Service,
     q: Annotated[str, Query(min_length=1, max_length=30, description="Start of a handle.")],
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> list[str]:
-    return service.find_people(tenant_id, q, limit)
+    limit: Limit = 20,
+    cursor: Cursor = None,
+) -> Page[str]:
+    """Return one page of the handles that start with ``q``, in alphabetical order."""
+    offset = offset_from(cursor)
+    return offset_page(request, service.find_people(tenant_id, q, limit + 1, offset), offset, limit)
 
 
 @router.get("/people/{handle}", response_model=PersonOut)

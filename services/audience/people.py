@@ -78,13 +78,16 @@ def find_account_id(connection: Connection, tenant_id: str, handle: str) -> int:
     return int(found)
 
 
-def search_handles(engine: Engine, tenant_id: str, prefix: str, limit: int) -> list[str]:
+def search_handles(
+    engine: Engine, tenant_id: str, prefix: str, limit: int, offset: int = 0
+) -> list[str]:
     pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     with engine.connect() as connection:
         current = connection.execute(
             select(ACCOUNTS.c.handle)
             .where(ACCOUNTS.c.tenant_id == tenant_id, ACCOUNTS.c.handle.like(pattern, escape="\\"))
             .order_by(ACCOUNTS.c.handle)
+            .offset(offset)
             .limit(limit)
         ).scalars()
         return list(current)

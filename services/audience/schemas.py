@@ -92,6 +92,7 @@ class CommunityMemberPage(BaseModel):
     limit: int
     offset: int
     items: list[CommunityMemberOut]
+    next: str | None = Field(default=None, description="Link to the next page; null on the last.")
 
 
 class CommunityReachOut(_FromAttributes):

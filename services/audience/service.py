@@ -390,8 +390,9 @@ class AudienceService:
 
     # Personal data
 
-    def find_people(self, tenant_id: str, prefix: str, limit: int) -> list[str]:
-        return search_handles(self.engine, tenant_id, prefix.strip().lstrip("@").lower(), limit)
+    def find_people(self, tenant_id: str, prefix: str, limit: int, offset: int = 0) -> list[str]:
+        prefix = prefix.strip().lstrip("@").lower()
+        return search_handles(self.engine, tenant_id, prefix, limit, offset)
 
     def person(self, tenant_id: str, handle: str) -> PersonData:
         try:

@@ -150,13 +150,16 @@ class PhotoGroups:
         )
         return summary
 
-    def list(self, tenant_id: str) -> list[PhotoGroup]:
+    def list(self, tenant_id: str, offset: int = 0, limit: int | None = None) -> list[PhotoGroup]:
+        """Return the tenant's groups from ``offset`` on, largest first; all of them by default."""
         with Session(self.engine) as session:
             return list(
                 session.exec(
                     select(PhotoGroup)
                     .where(PhotoGroup.tenant_id == tenant_id)
                     .order_by(col(PhotoGroup.number))
+                    .offset(offset)
+                    .limit(limit)
                 )
             )
 

@@ -1,4 +1,4 @@
-"""HTTP API of visual groups: start a grouping run, list the groups, page a group, name it.
+"""HTTP API of visual groups: start a grouping run, page the groups, page a group, name it.
 
 Handlers read the groups from ``request.app.state.photo_groups`` and the job runner from
 ``request.app.state.jobs``. Another tenant's group returns 404, as if it did not exist.
@@ -17,6 +17,7 @@ from services.search.groups import PhotoGroups
 from services.search.job_kinds import VISUAL_GROUPS, VisualGroupsParams
 from services.search.models import PhotoGroup
 from shared.jobs.api import JobOut, start_job
+from shared.pagination import Cursor, Limit, Page, next_offset_link, offset_from, offset_page
 from shared.tenancy import TenantId
 
 router = APIRouter(prefix="/v1/photo-groups", tags=["photo groups"])
@@ -45,11 +46,6 @@ class PhotoGroupOut(BaseModel):
         )
 
 
-class PhotoGroupList(BaseModel):
-    items: list[PhotoGroupOut]
-    total: int
-
-
 class GroupMemberOut(BaseModel):
     asset_id: str
     similarity: float = Field(description="Cosine similarity to the group's centre.")
@@ -59,6 +55,7 @@ class PhotoGroupPage(PhotoGroupOut):
     assets: list[GroupMemberOut]
     limit: int
     offset: int
+    next: str | None = Field(default=None, description="Link to the next page of photos.")
 
 
 class PhotoGroupRename(BaseModel):
@@ -101,13 +98,19 @@ def start_group_run(
 
 
 @router.get("")
-def list_groups(tenant_id: TenantId, groups: Groups) -> PhotoGroupList:
-    items = [PhotoGroupOut.of(group) for group in groups.list(tenant_id)]
-    return PhotoGroupList(items=items, total=len(items))
+def list_groups(
+    request: Request, tenant_id: TenantId, groups: Groups, limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[PhotoGroupOut]:
+    """Return one page of the tenant's groups, largest first."""
+    offset = offset_from(cursor)
+    rows = [PhotoGroupOut.of(group) for group in groups.list(tenant_id, offset, limit + 1)]
+    return offset_page(request, rows, offset, limit)
 
 
 @router.get("/{group_id}")
 def get_group(
+    request: Request,
     tenant_id: TenantId,
     groups: Groups,
     group_id: str,
@@ -116,10 +119,11 @@ def get_group(
 ) -> PhotoGroupPage:
     """Return the group and one page of its photos, closest to its centre first."""
     group = _group_or_404(groups, tenant_id, group_id)
-    _, members = groups.members(tenant_id, group_id, limit, offset)
+    total, members = groups.members(tenant_id, group_id, limit, offset)
     assets = [GroupMemberOut(asset_id=m.asset_id, similarity=m.similarity) for m in members]
     return PhotoGroupPage(
-        **PhotoGroupOut.of(group).model_dump(), assets=assets, limit=limit, offset=offset
+        **PhotoGroupOut.of(group).model_dump(), assets=assets, limit=limit, offset=offset,
+        next=next_offset_link(request, offset, limit, total),
     )
 
 

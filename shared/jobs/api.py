@@ -10,10 +10,11 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from shared.jobs.models import Job, JobStatus
 from shared.jobs.runner import JobQueueUnavailable, JobRunner
+from shared.pagination import next_offset_link
 from shared.tenancy import TenantId
 
 router = APIRouter(tags=["jobs"])
@@ -37,6 +38,7 @@ class JobListOut(BaseModel):
     total: int
     limit: int
     offset: int
+    next: str | None = Field(default=None, description="Link to the next page; null on the last.")
 
 
 def job_out(job: Job) -> JobOut:
@@ -78,7 +80,8 @@ def list_jobs(
 ) -> JobListOut:
     page = _runner(request).list(tenant_id, status=status, kind=kind, limit=limit, offset=offset)
     return JobListOut(
-        items=[job_out(job) for job in page.jobs], total=page.total, limit=limit, offset=offset
+        items=[job_out(job) for job in page.jobs], total=page.total, limit=limit, offset=offset,
+        next=next_offset_link(request, offset, limit, page.total),
     )
 
 

@@ -83,7 +83,7 @@ def seed_analytics(http: TestClient, tenant: SeededTenant) -> None:
         assert response.status_code == 200, response.text
     found = http.get("/v1/analytics/members", params={"q": "Mette"}, headers=tenant.key_headers)
     assert found.status_code == 200, found.text
-    member = found.json()["members"][0]
+    member = found.json()["items"][0]
     tenant.ids["member_id"] = member["member_id"]
     tenant.markers |= {member["member_id"], "Mette Skov", "mette@skov.dk", "Bech Maskiner"}
     job = http.post("/v1/analytics/themes/runs", headers=tenant.key_headers)
@@ -107,8 +107,7 @@ def seed_audience(http: TestClient, tenant: SeededTenant) -> None:
         tenant.ids["audience_job_id"] = run.json()["job_id"]
     communities = http.get("/v1/audience/communities", headers=tenant.key_headers)
     assert communities.status_code == 200, communities.text
-    listed = communities.json()
-    listed = listed["items"] if isinstance(listed, dict) else listed
+    listed = communities.json()["items"]
     assert listed, "the community run found no community"
     tenant.ids["run_id"] = listed[0]["run_id"]
     tenant.ids["community_id"] = str(listed[0]["id"])

@@ -197,7 +197,7 @@ def test_groups_run_browse_and_name(laptop: BrowserContext, live: LiveStack) -> 
     page.wait_for_load_state("networkidle")
     screenshot(page, "laptop-groups.png")
     with live.client() as client:
-        groups = client.get("/v1/photo-groups").json()["items"]
+        groups = client.get("/v1/photo-groups", params={"limit": 200}).json()["items"]
     expect(cards).to_have_count(len(groups))
 
     cards.first.click()
@@ -295,7 +295,7 @@ def test_themes_map_and_list(laptop: BrowserContext, live: LiveStack) -> None:
 def test_communities(laptop: BrowserContext, live: LiveStack) -> None:
     page = open_view(laptop, live, "/instagram", "communities", "laptop-communities")
     with live.client() as client:
-        communities = client.get("/v1/audience/communities").json()
+        communities = client.get("/v1/audience/communities", params={"limit": 200}).json()["items"]
     cards = page.locator(".community")
     expect(cards).to_have_count(len(communities))
     expect(cards.first.locator("h2")).to_have_text(communities[0]["label"])

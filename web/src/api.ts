@@ -62,6 +62,33 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
   return (await response.json()) as T;
 }
 
+/** One page of a paginated list: its items and the link to the next page, null on the last. */
+export interface Page<T> {
+  items: T[];
+  next: string | null;
+}
+
+/**
+ * The path and query of a page's next link. The server builds the link from the URL it saw,
+ * whose host can differ behind a proxy, so the request stays on the app's own origin.
+ */
+export function nextPagePath(next: string): string {
+  const url = new URL(next, "http://localhost");
+  return url.pathname + url.search;
+}
+
+/** Fetch every page of a paginated list by following its next links, and return all the items. */
+export async function apiAll<T>(path: string, options: RequestOptions = {}): Promise<T[]> {
+  const items: T[] = [];
+  let page = await api<Page<T>>(path, options);
+  items.push(...page.items);
+  while (page.next) {
+    page = await api<Page<T>>(nextPagePath(page.next), { signal: options.signal });
+    items.push(...page.items);
+  }
+  return items;
+}
+
 /** Fetch an authenticated image and return an object URL for an <img>. */
 export async function imageUrl(path: string): Promise<string> {
   const cached = imageCache.get(path);

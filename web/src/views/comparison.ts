@@ -1,6 +1,6 @@
 // Influencer comparison: overlap, unique reach, communities reached and new segments.
 
-import { api, withQuery } from "../api";
+import { api, type Page, withQuery } from "../api";
 import { h, replace } from "../dom";
 import { formatNumber, formatPercent, t } from "../i18n";
 import { navigate, type Route } from "../router";
@@ -93,7 +93,7 @@ async function suggest(text: string, list: HTMLDataListElement): Promise<void> {
   const last = text.split(/[\s,;]+/).pop()?.replace(/^@/, "") ?? "";
   if (last.length < 2) return;
   try {
-    const handles = await api<string[]>("/v1/audience/people", { query: { q: last, limit: 10 } });
+    const { items: handles } = await api<Page<string>>("/v1/audience/people", { query: { q: last, limit: 10 } });
     const prefix = text.slice(0, text.length - last.length).replace(/@$/, "");
     replace(list, handles.map((handle) => h("option", { value: `${prefix}@${handle}` })));
   } catch {

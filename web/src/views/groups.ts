@@ -1,6 +1,6 @@
 // Visual groups: photos the grouping job put together, to browse and to name.
 
-import { api, ApiError } from "../api";
+import { api, apiAll, ApiError } from "../api";
 import { append, h, replace } from "../dom";
 import { formatNumber, t } from "../i18n";
 import type { Route } from "../router";
@@ -50,7 +50,7 @@ export async function renderGroups(main: HTMLElement, _route: Route, signal: Abo
   async function show(): Promise<void> {
     let groups: PhotoGroup[];
     try {
-      groups = (await api<{ items: PhotoGroup[] }>("/v1/photo-groups", { signal })).items;
+      groups = await apiAll<PhotoGroup>("/v1/photo-groups", { query: { limit: 200 }, signal });
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) {
         runButton.hidden = true;
