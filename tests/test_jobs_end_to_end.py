@@ -91,17 +91,18 @@ def test_job_list_filters_pages_and_hides_other_tenants(stack_client: StackClien
     reindexes = stack_client.http.get(
         "/v1/jobs", params={"kind": "assets.reindex"}, headers=steel
     ).json()
-    second_page = stack_client.http.get(
-        "/v1/jobs", params={"limit": 2, "offset": 2}, headers=steel
-    ).json()
+    first_page = stack_client.http.get("/v1/jobs", params={"limit": 2}, headers=steel).json()
+    second_page = stack_client.http.get(first_page["next"], headers=steel).json()
     failed = stack_client.http.get("/v1/jobs", params={"status": "failed"}, headers=steel).json()
 
     assert [job["job_id"] for job in everything["items"]] == job_ids[::-1]
     assert everything["total"] == 3
     assert [job["job_id"] for job in reindexes["items"]] == [job_ids[2], job_ids[0]]
+    assert first_page["next"].endswith("/v1/jobs?limit=2&offset=2")
     assert [job["job_id"] for job in second_page["items"]] == [job_ids[0]]
     assert second_page["total"] == 3
-    assert failed == {"items": [], "total": 0, "limit": 20, "offset": 0}
+    assert second_page["next"] is None
+    assert failed == {"items": [], "total": 0, "limit": 20, "offset": 0, "next": None}
     assert stack_client.http.get("/v1/jobs", headers=glass).json()["total"] == 0
     assert stack_client.http.get(f"/v1/jobs/{job_ids[0]}", headers=glass).status_code == 404
     invalid = stack_client.http.get("/v1/jobs", params={"status": "done"}, headers=steel)
