@@ -42,6 +42,11 @@ class SearchPagePublic(BaseModel):
     offset: int
     has_more: bool = Field(description="True when another page follows this one.")
     model: str = Field(description="The embedding model whose vectors were searched.")
+    next: str | None = Field(
+        default=None,
+        description="Link to the next page; null on the last page and for a search by uploaded "
+        "photo, whose photo a link cannot carry.",
+    )
 
     @classmethod
     def from_page(cls, page: SearchPage) -> SearchPagePublic:
@@ -127,6 +132,7 @@ _NO_ASSET: dict[int | str, dict[str, Any]] = {
 
 @router.get("/v1/search", response_model=SearchPagePublic, responses=_ERRORS)
 def search_text(
+    request: Request,
     tenant_id: TenantId,
     search: SearchDep,
     filters: FiltersDep,
@@ -139,7 +145,8 @@ def search_text(
     offset: Offset = 0,
 ) -> SearchPagePublic:
     """Find the tenant's photos that match a description, best match first."""
-    return _answer(lambda: search.search_text(tenant_id, q, filters, limit, offset))
+    page = _answer(lambda: search.search_text(tenant_id, q, filters, limit, offset))
+    return _with_next_link(request, page)
 
 
 @router.get(
@@ -148,6 +155,7 @@ def search_text(
     responses={**_ERRORS, **_NO_ASSET},
 )
 def similar_to_asset(
+    request: Request,
     asset_id: str,
     tenant_id: TenantId,
     search: SearchDep,
@@ -159,11 +167,12 @@ def similar_to_asset(
     ] = False,
 ) -> SearchPagePublic:
     """Find the tenant's photos that look like one of its indexed photos."""
-    return _answer(
+    page = _answer(
         lambda: search.similar_to_asset(
             tenant_id, asset_id, filters, limit, offset, exclude_self=exclude_self
         )
     )
+    return _with_next_link(request, page)
 
 
 @router.post(
@@ -209,6 +218,14 @@ def _answer(run: Callable[[], SearchPage]) -> SearchPagePublic:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from None
     except ModelMismatch as error:
         raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+
+
+def _with_next_link(request: Request, page: SearchPagePublic) -> SearchPagePublic:
+    next_offset = page.offset + page.limit
+    # Past MAX_OFFSET the link would be rejected, so the last reachable page has none.
+    if page.has_more and next_offset <= MAX_OFFSET:
+        page.next = str(request.url.include_query_params(offset=next_offset))
+    return page
 
 
 def _first_moment(value: date | datetime | None) -> datetime | None:

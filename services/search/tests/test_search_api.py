@@ -164,6 +164,21 @@ def test_similar_to_asset_returns_it_first(client: TestClient, index_photos: Ind
     assert _ids(without_self) == ["tree"]
 
 
+def test_search_pages_follow_next_links(client: TestClient, index_photos: IndexPhotos) -> None:
+    index_photos(*(Photo("acme", f"dock{i}", near("dock", 0.1 * i)) for i in range(1, 4)))
+
+    first = client.get("/v1/search", params={"q": "dock", "limit": 2}, headers=ACME)
+    last = client.get(first.json()["next"], headers=ACME)
+    similar = client.get("/v1/assets/dock1/similar?limit=2&folder=x", headers=ACME)
+    similar_all = client.get("/v1/assets/dock1/similar?limit=2", headers=ACME)
+
+    assert first.json()["next"].endswith("/v1/search?q=dock&limit=2&offset=2")
+    assert _ids(first) + _ids(last) == ["dock1", "dock2", "dock3"]
+    assert last.json()["next"] is None
+    assert similar.json()["next"] is None
+    assert similar_all.json()["next"].endswith("/v1/assets/dock1/similar?limit=2&offset=2")
+
+
 def test_similar_to_other_tenants_asset_answers_404(
     client: TestClient, index_photos: IndexPhotos
 ) -> None:
