@@ -320,6 +320,9 @@ def test_influencer_comparison(laptop: BrowserContext, live: LiveStack) -> None:
     expect(page.get_by_role("heading", name="Nye segmenter")).to_be_visible()
 
     page.get_by_label("Influencere").fill(f"@{handles[0]}, @{handles[1]}")
+    # The handle search returns a page, whose first item completes the last handle typed.
+    suggestion = page.locator("#handle-suggestions option").first
+    expect(suggestion).to_have_attribute("value", f"@{handles[0]}, @{handles[1]}")
     page.get_by_role("button", name="Sammenlign", exact=True).click()
     expect(page.locator("table.matrix").first.locator("tbody tr")).to_have_count(2)
 
