@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -100,6 +101,10 @@ def test_interrupted_jobs_fail_at_start(engine: Engine, runner: ThreadJobRunner)
     released.clear()
     running = runner.submit("tenant-a", "test.blocked", {})
     queued = runner.submit("tenant-a", "test.add", {"a": 1, "b": 2})
+    deadline = time.monotonic() + 10
+    while (job := runner.get("tenant-a", running.job_id)) and job.status != JobStatus.RUNNING:
+        assert time.monotonic() < deadline, "the blocked job did not start"
+        time.sleep(0.01)
 
     successor = ThreadJobRunner(engine)
     assert successor.fail_interrupted() == 2
