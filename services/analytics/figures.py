@@ -33,6 +33,15 @@ class Figure:
         return buffer.getvalue()
 
 
+# A spreadsheet reads a cell that starts with one of these as a formula (OWASP, "CSV Injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Prefix a single quote to text that Excel would run as a formula, so it shows as text."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
 def _csv_cell(value: object, danish: bool) -> object:
     if value is None:
         return ""
@@ -41,7 +50,9 @@ def _csv_cell(value: object, danish: bool) -> object:
     if isinstance(value, float):
         text = f"{value:.4f}".rstrip("0").rstrip(".")
         return text.replace(".", ",") if danish else text
-    return value
+    if isinstance(value, int):
+        return value
+    return spreadsheet_safe(str(value))
 
 
 def rate(part: int, whole: int) -> float | None:

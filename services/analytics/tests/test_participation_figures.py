@@ -16,12 +16,15 @@ A attended, N no-show, C cancelled, R registered. The reference date is the last
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import date
 
 import pytest
 from sqlalchemy.engine import Engine
 
 from services.analytics import participation
+from services.analytics.figures import Figure
 from services.analytics.importing.columns import FileKind
 from services.analytics.importing.importer import Importer
 from services.analytics.participation import ParticipationData
@@ -172,3 +175,14 @@ def test_every_figure_has_a_csv_export(data: ParticipationData) -> None:
     for name in participation.FIGURES:
         lines = participation.compute(data, name).to_csv().splitlines()
         assert len(lines) >= 2, name
+
+
+def test_csv_export_neutralises_formulas() -> None:
+    names = ["=HYPERLINK(\"http://x\")", "+Hans", "@SUM(1+1)", "-Firma", "\tTab", "\rCR", "Anne"]
+    figure = Figure("names", "", ["name", "count", "rate"], [[name, -3, -0.5] for name in names])
+
+    rows = list(csv.reader(io.StringIO(figure.to_csv(danish=True)), delimiter=";"))[1:]
+
+    assert [row[0] for row in rows] == ["'" + name for name in names[:-1]] + ["Anne"]
+    assert {row[1] for row in rows} == {"-3"}
+    assert {row[2] for row in rows} == {"-0,5"}
