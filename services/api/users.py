@@ -138,10 +138,15 @@ class UserDirectory:
     def invite(self, tenant_id: str, email: str, role: Role, invited_by: str) -> tuple[
         Invitation, str
     ]:
-        """Create an invitation; returns it with its one-time token, which is not kept."""
+        """Create an invitation; returns it with its one-time token, which is not kept.
+
+        Only a user of the inviting tenant raises UserExists, so the reply reveals nothing about
+        other tenants' users. An address taken in another tenant fails when it is redeemed.
+        """
         email = normalize_email(email)
-        if self.find_by_email(email) is not None:
-            raise UserExists(f"a user with e-mail {email!r} already exists")
+        existing = self.find_by_email(email)
+        if existing is not None and existing.tenant_id == tenant_id:
+            raise UserExists(f"a user with e-mail {email!r} already exists in this tenant")
         token = secrets.token_urlsafe(32)
         invitation = Invitation(
             invitation_id=secrets.token_hex(8), tenant_id=tenant_id, email=email,
@@ -166,6 +171,12 @@ class UserDirectory:
                 or _aware(invitation.expires_at) < utcnow()
             ):
                 raise InvitationInvalid("invalid, used or expired invitation token")
+            if session.exec(select(User).where(User.email == invitation.email)).first():
+                # The invitation stays unused, so the tenant can see it was never redeemed.
+                raise UserExists(
+                    f"the e-mail {invitation.email!r} already has an account; "
+                    "sign in with it or ask for an invitation to another address"
+                )
             invitation.accepted_at = utcnow()
             session.add(invitation)
             session.commit()

@@ -119,6 +119,33 @@ def test_invited_viewer_reads_but_cannot_write(client: TestClient) -> None:
     assert client.get("/v1/keys", headers=viewer).status_code == 403
 
 
+def test_invitation_reveals_no_other_tenants_users(client: TestClient) -> None:
+    _tenant(client, "tenant-a", "ejer@a.dk")
+    _tenant(client, "tenant-b", "ejer@b.dk")
+    owner_b = _sign_in(client, "ejer@b.dk")
+
+    foreign = client.post(
+        "/v1/invitations", json={"email": "ejer@a.dk", "role": "viewer"}, headers=owner_b
+    )
+    unknown = client.post(
+        "/v1/invitations", json={"email": "ny@b.dk", "role": "viewer"}, headers=owner_b
+    )
+    own = client.post(
+        "/v1/invitations", json={"email": "ejer@b.dk", "role": "viewer"}, headers=owner_b
+    )
+
+    assert foreign.status_code == 201, foreign.text
+    assert unknown.status_code == 201, unknown.text
+    assert own.status_code == 409
+    accept = {"token": foreign.json()["token"], "name": "A", "password": PASSWORD}
+    clash = client.post("/v1/invitations/accept", json=accept)
+    assert clash.status_code == 409
+    assert "ejer@a.dk" in clash.json()["error"]["message"]
+    assert client.get("/v1/me", headers=_sign_in(client, "ejer@a.dk")).json()["tenant_id"] == (
+        "tenant-a"
+    )
+
+
 def test_tampered_and_expired_tokens_are_401(client: TestClient) -> None:
     _tenant(client, "tenant-a", "ejer@a.dk")
     headers = _sign_in(client, "ejer@a.dk")
