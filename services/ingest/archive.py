@@ -2,8 +2,9 @@
 
 An archive as a whole is rejected when it is not a zip, has too many entries, or declares more
 uncompressed bytes than allowed. A single entry is rejected when its path could escape its folder
-(absolute, "..", a symlink), when it is encrypted or unreadable, or when the bytes actually read
-run over the limits. The other entries go on.
+(absolute, "..", a symlink), when it is encrypted or unreadable, when its first bytes are not
+those of a supported photo format (checked before the rest is decompressed), or when the bytes
+actually read run over the limits. The other entries go on.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import PurePosixPath
+
+from services.ingest.images import PHOTO_SIGNATURE_BYTES, looks_like_photo, unsupported_reason
 
 ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")
 
@@ -172,9 +175,11 @@ def _safe_parts(info: zipfile.ZipInfo) -> list[str]:
 def _read_limited(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
     # zipfile itself stops at the size the header declares and then fails the CRC check.
     # Counting the bytes actually read keeps ``limit`` without relying on that.
-    chunks = []
-    total = 0
     with archive.open(info) as stream:
+        head = stream.read(PHOTO_SIGNATURE_BYTES)
+        _check_photo_head(head)
+        chunks = [head]
+        total = len(head)
         while chunk := stream.read(_READ_CHUNK):
             total += len(chunk)
             if total > limit:
@@ -185,6 +190,19 @@ def _read_limited(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -
                 )
             chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _check_photo_head(head: bytes) -> None:
+    """Reject an entry from its first bytes, so a non-photo is never decompressed whole."""
+    if not head:
+        raise ArchiveRejected("The file is empty.", "empty")
+    if looks_like_zip(head):
+        raise ArchiveRejected(
+            "Zip archives inside a zip are not expanded; upload that archive alone.",
+            "nested_archive",
+        )
+    if not looks_like_photo(head):
+        raise ArchiveRejected(unsupported_reason(head), "unsupported_format")
 
 
 def _is_junk(name: str) -> bool:

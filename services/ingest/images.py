@@ -69,6 +69,21 @@ _KNOWN_SIGNATURES = (
     (b"8BPS", "a Photoshop document"),
 )
 
+# Leading bytes of the formats in _OPEN_FORMATS, so a file can be rejected before it is read
+# whole. HEIF is an ISO base media file: "ftyp" at offset 4, checked in looks_like_photo.
+_PHOTO_SIGNATURES = (
+    b"\xff\xd8\xff",  # JPEG and MPO
+    b"\x89PNG\r\n\x1a\n",
+    b"GIF87a",
+    b"GIF89a",
+    b"II*\x00",  # TIFF, little-endian
+    b"MM\x00*",  # TIFF, big-endian
+    b"II+\x00",  # BigTIFF, little-endian
+    b"MM\x00+",  # BigTIFF, big-endian
+)
+PHOTO_SIGNATURE_BYTES = 16
+"""How many leading bytes ``looks_like_photo`` needs."""
+
 
 class PhotoRejected(ValueError):
     """Raised for bytes that are not a photo this service accepts.
@@ -140,7 +155,7 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
     try:
         image = Image.open(io.BytesIO(data), formats=_OPEN_FORMATS)
     except UnidentifiedImageError:
-        raise PhotoRejected(_unsupported_reason(data), "unsupported_format") from None
+        raise PhotoRejected(unsupported_reason(data), "unsupported_format") from None
     except Image.DecompressionBombError:
         # Pillow's own limit (Image.MAX_IMAGE_PIXELS x 2) can fire before ours when ours is
         # larger. Its message gives Pillow's limit, which is not the one the tenant can act on.
@@ -153,11 +168,24 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
         reason = f"The file is damaged and cannot be read: {error}."
         raise PhotoRejected(reason, "corrupt") from None
     if image.format not in CONTENT_TYPES:
-        raise PhotoRejected(_unsupported_reason(data), "unsupported_format")
+        raise PhotoRejected(unsupported_reason(data), "unsupported_format")
     return image
 
 
-def _unsupported_reason(data: bytes) -> str:
+def looks_like_photo(head: bytes) -> bool:
+    """Return whether ``head``, a file's first bytes, starts like a supported photo format.
+
+    A True result does not mean the file decodes: ``decode_photo`` still checks it whole.
+    """
+    if head.startswith(_PHOTO_SIGNATURES):
+        return True
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return True
+    return head[4:8] == b"ftyp"
+
+
+def unsupported_reason(data: bytes) -> str:
+    """Return the rejection sentence for bytes that are not a supported photo."""
     for signature, name in _KNOWN_SIGNATURES:
         if data.startswith(signature):
             return f"The file is {name}, not a photo. Supported formats: {SUPPORTED_FORMATS}."

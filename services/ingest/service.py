@@ -371,10 +371,6 @@ class IngestService:
                     tenant_id, upload_id, _rejected(path, entry.reason or "", entry.kind or "")
                 )
                 continue
-            if looks_like_zip(entry.data):
-                reason = "Zip archives inside a zip are not expanded; upload that archive alone."
-                yield self._record(tenant_id, upload_id, _rejected(path, reason, "nested_archive"))
-                continue
             entry_folder = "/".join(part for part in (folder, entry.folder) if part)
             photo = _Photo(path=path, filename=entry.filename, folder=entry_folder,
                            data=entry.data)

@@ -268,7 +268,10 @@ def test_zip_bomb_rejected_batch_continues(ingest: IngestService) -> None:
 
 
 def test_zip_lying_header_rejected(ingest: IngestService) -> None:
-    archive = zip_bytes({"zeros.jpg": bytes(3_000_000), "ok.jpg": distinct_jpeg(31)})
+    # The entry starts like a JPEG, so it passes the signature check and is read until the
+    # CRC check fails at the understated size.
+    zeros = b"\xff\xd8\xff" + bytes(3_000_000)
+    archive = zip_bytes({"zeros.jpg": zeros, "ok.jpg": distinct_jpeg(31)})
     report = ingest.ingest("acme", [("lying.zip", understate_size(archive, 0, 500))])
     outcomes = by_path(report)
 
