@@ -1,10 +1,15 @@
 """The interactive API documentation at /docs, with Swagger UI served by this process.
 
 FastAPI's default page loads Swagger UI's script and styles from a public CDN, which a closed
-network or a strict content policy blocks; the ``swagger-ui-bundle`` package ships the same files.
+network or a strict content policy blocks. The ``fastapi-swagger`` package ships Swagger UI 5,
+the first major version that reads the OpenAPI 3.1 documents FastAPI writes; only its files are
+used here.
 """
 
 from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -12,9 +17,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path
 
 STATIC_PREFIX = "/docs/static"
+SWAGGER_UI_FILES = Path(str(files("fastapi_swagger") / "resources"))
 
 
 def docs_routes(app: FastAPI) -> list[Route | Mount]:
@@ -31,5 +36,5 @@ def docs_routes(app: FastAPI) -> list[Route | Mount]:
 
     return [
         Route("/docs", docs_page, methods=["GET", "HEAD"]),
-        Mount(STATIC_PREFIX, StaticFiles(directory=str(swagger_ui_path)), name="swagger-ui"),
+        Mount(STATIC_PREFIX, StaticFiles(directory=SWAGGER_UI_FILES), name="swagger-ui"),
     ]
