@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 from services.ingest.job_kinds import REBUILD_THUMBNAILS, REINDEX
 from services.ingest.models import AssetStatus
@@ -85,6 +85,7 @@ async def create_upload(request: Request, tenant_id: TenantId, ingest: IngestDep
     """Store photos and zip archives; the report gives each file's outcome."""
     limit = ingest.max_upload_bytes
     _reject_declared_size(request, limit)
+    _reject_non_multipart(request)
     form = await request.form(max_files=MAX_FILES_PER_UPLOAD, max_fields=100)
     try:
         uploads = [
@@ -93,6 +94,8 @@ async def create_upload(request: Request, tenant_id: TenantId, ingest: IngestDep
             for value in form.getlist(field)
             if isinstance(value, UploadFile)
         ]
+        if not uploads:
+            raise _no_files_field(form)
         received = sum(upload.size or 0 for upload in uploads)
         if received > limit:
             raise _too_large(received, limit)
@@ -208,6 +211,34 @@ def _reject_declared_size(request: Request, limit: int) -> None:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise _too_large(int(declared), limit)
+
+
+_FILES_FIELD_HINT = (
+    'Send each photo or zip as a multipart/form-data file field named "files", '
+    "for example: curl -F files=@photo.jpg."
+)
+
+
+def _reject_non_multipart(request: Request) -> None:
+    content_type = request.headers.get("content-type", "")
+    if content_type.split(";")[0].strip().lower() == "multipart/form-data":
+        return
+    received = content_type or "no content type"
+    raise HTTPException(
+        status.HTTP_400_BAD_REQUEST,
+        f"The upload contains no files: the body is {received}, not multipart/form-data. "
+        + _FILES_FIELD_HINT,
+    )
+
+
+def _no_files_field(form: FormData) -> HTTPException:
+    fields = sorted(set(form.keys()))
+    received = ", ".join(f'"{field}"' for field in fields) if fields else "none"
+    return HTTPException(
+        status.HTTP_400_BAD_REQUEST,
+        f'The upload contains no files in a field named "files"; the form fields received '
+        f"were: {received}. " + _FILES_FIELD_HINT,
+    )
 
 
 def _too_large(size: int, limit: int) -> HTTPException:

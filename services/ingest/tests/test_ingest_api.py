@@ -70,6 +70,33 @@ def test_upload_without_files_is_400(client: TestClient) -> None:
     assert "no files" in response.json()["detail"]
 
 
+def test_upload_in_wrong_field_names_field(client: TestClient) -> None:
+    parts = [("photo", ("a.jpg", distinct_jpeg(4), "image/jpeg"))]
+    response = client.post("/v1/uploads", headers=ACME, files=parts)
+
+    assert response.status_code == 400
+    detail = response.json()["detail"]
+    assert 'named "files"' in detail
+    assert '"photo"' in detail
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [(b'{"files": []}', "application/json"), (b"\xff\xd8\xff", "image/jpeg")],
+)
+def test_upload_not_multipart_names_type(
+    client: TestClient, content: bytes, content_type: str
+) -> None:
+    headers = {**ACME, "Content-Type": content_type}
+    response = client.post("/v1/uploads", headers=headers, content=content)
+
+    assert response.status_code == 400
+    detail = response.json()["detail"]
+    assert content_type in detail
+    assert "multipart/form-data" in detail
+    assert '"files"' in detail
+
+
 def test_upload_with_escaping_folder_is_400(client: TestClient) -> None:
     response = upload(client, ACME, ("a.jpg", distinct_jpeg(3)), folder="../other")
 
