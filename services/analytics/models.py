@@ -61,6 +61,20 @@ class Member(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class ErasedMember(SQLModel, table=True):
+    """One identifier of a member erased on request; imports skip rows that carry it again.
+
+    Only a tenant-salted SHA-256 of the identifier (member id, e-mail address, member number or
+    CVR number) is kept, never the identifier itself.
+    """
+
+    __tablename__ = "analytics_erased_members"
+
+    tenant_id: str = Field(primary_key=True, max_length=64)
+    identifier_hash: str = Field(primary_key=True, max_length=64)
+    erased_at: datetime = Field(default_factory=utcnow)
+
+
 class Event(SQLModel, table=True):
     __tablename__ = "events"
 

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, or_, select
 
+from services.analytics.importing.erased import erased_rows
 from services.analytics.models import (
     ColumnMapping,
+    ErasedMember,
     Event,
     Job,
     Member,
@@ -104,7 +106,8 @@ def export_member(engine: Engine, tenant_id: str, member_id: str) -> dict[str, o
 
 def delete_member(engine: Engine, tenant_id: str, member_id: str) -> DeletionReport | None:
     """Delete a member and their participations; contacts of a deleted organisation stay,
-    without it. Returns None when the tenant has no such member."""
+    without it. Hashes of the member's identifiers are kept so that later imports skip the
+    member. Returns None when the tenant has no such member."""
     with Session(engine) as session:
         member = session.get(Member, (tenant_id, member_id))
         if member is None:
@@ -124,6 +127,8 @@ def delete_member(engine: Engine, tenant_id: str, member_id: str) -> DeletionRep
         for contact in contacts:
             contact.organisation_id = None
             session.add(contact)
+        for erased in erased_rows(tenant_id, member):
+            session.merge(erased)
         session.delete(member)
         session.commit()
     logger.info(
@@ -137,7 +142,7 @@ def delete_tenant(engine: Engine, tenant_id: str) -> None:
     """Delete every analytics row of a tenant."""
     tables = (
         ThemeAssignment, Theme, ThemeRun, TextEmbedding, Participation, Event, Member,
-        ColumnMapping, Job,
+        ColumnMapping, Job, ErasedMember,
     )
     with Session(engine) as session:
         for table in tables:

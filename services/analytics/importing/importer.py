@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from services.analytics.importing.columns import FileKind, check_saved_mapping, map_columns
+from services.analytics.importing.erased import ErasedMembers
 from services.analytics.importing.keys import content_hash, event_id
 from services.analytics.importing.members import MemberIndex
 from services.analytics.importing.outcomes import Outcome, RowOutcomes
@@ -45,8 +46,9 @@ class RejectedRow:
 class ImportReport:
     """Outcome counts of one import, one count per data row of the file.
 
-    ``created + updated + unchanged + len(rejected) == rows``. A row counts by the strongest
-    thing it did, and a row that repeats an earlier one of the same file counts as unchanged.
+    ``created + updated + unchanged + skipped_erased + len(rejected) == rows``. A row counts by
+    the strongest thing it did, and a row that repeats an earlier one of the same file counts as
+    unchanged. ``skipped_erased`` counts rows that name a member erased on request.
     ``members_created`` and ``events_created`` count the records a sign-up list added besides.
     """
 
@@ -56,6 +58,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     rejected: list[RejectedRow] = field(default_factory=list)
+    skipped_erased: int = 0
     columns: dict[str, str] = field(default_factory=dict)
     members_created: int = 0
     events_created: int = 0
@@ -116,19 +119,24 @@ class Importer:
         report.rejected.sort(key=lambda row: row.line)
         logger.info(
             "imported %s file %r for tenant %s: %d rows, %d created, %d updated, %d unchanged, "
-            "%d rejected in %.2f s",
+            "%d skipped as erased, %d rejected in %.2f s",
             kind, filename, tenant_id, report.rows, report.created, report.updated,
-            report.unchanged, len(report.rejected), time.perf_counter() - started,
+            report.unchanged, report.skipped_erased, len(report.rejected),
+            time.perf_counter() - started,
         )
         return report
 
     def _import_members(self, session, tenant_id, rows, columns, report) -> None:  # type: ignore[no-untyped-def]
         index = MemberIndex.load(session, tenant_id)
+        erased = ErasedMembers.load(session, tenant_id)
         for row in rows:
             try:
                 record = parse_member(row.values, columns)
             except InvalidValue as error:
                 report.rejected.append(RejectedRow(row.line, str(error)))
+                continue
+            if erased.matches(record, index):
+                report.skipped_erased += 1
                 continue
             index.rows.begin_row()
             index.upsert(record)
@@ -157,12 +165,16 @@ class Importer:
                 select(Participation).where(Participation.tenant_id == tenant_id)
             )
         }
+        erased = ErasedMembers.load(session, tenant_id)
         outcomes = RowOutcomes()
         for row in rows:
             try:
                 record = parse_participation(row.values, columns)
             except InvalidValue as error:
                 report.rejected.append(RejectedRow(row.line, str(error)))
+                continue
+            if erased.matches(record.member, members):
+                report.skipped_erased += 1
                 continue
             outcomes.begin_row()
             outcomes.mark(

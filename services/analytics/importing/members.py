@@ -101,8 +101,8 @@ class MemberIndex:
         if record.email and record.email in self.person_by_email:
             return self.person_by_email[record.email]
         if not record.name:
-            return self._find_organisation(record)
-        organisation = numbered or self._find_organisation(record)
+            return self.find_organisation(record)
+        organisation = numbered or self.find_organisation(record)
         if organisation is not None:
             return self.person_by_name.get((name_key(record.name), organisation.member_id))
         if record.organisation or record.cvr:
@@ -110,7 +110,7 @@ class MemberIndex:
         namesakes = self.people_by_name.get(name_key(record.name), {})
         return next(iter(namesakes.values())) if len(namesakes) == 1 else None
 
-    def _find_organisation(self, record: MemberRecord) -> Member | None:
+    def find_organisation(self, record: MemberRecord) -> Member | None:
         if record.cvr and record.cvr in self.org_by_cvr:
             return self.org_by_cvr[record.cvr]
         if record.organisation:
@@ -128,7 +128,7 @@ class MemberIndex:
             numbered = None
         if numbered is None and not record.organisation and not record.cvr:
             return None
-        organisation = numbered or self._find_organisation(record)
+        organisation = numbered or self.find_organisation(record)
         if organisation is None:
             natural = f"cvr:{record.cvr}" if record.cvr else f"name:{name_key(record.organisation)}"
             organisation = self._create(

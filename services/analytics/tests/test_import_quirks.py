@@ -15,7 +15,8 @@ from services.analytics.importing.columns import FileKind, MissingColumns
 from services.analytics.importing.importer import Importer, RejectedRow
 from services.analytics.importing.records import parse_employee_band
 from services.analytics.importing.values import InvalidValue, parse_date, parse_number
-from services.analytics.models import Event, Member, MemberKind, Participation
+from services.analytics.models import ErasedMember, Event, Member, MemberKind, Participation
+from services.analytics.privacy import delete_member
 
 TENANT = "tenant-a"
 
@@ -467,3 +468,35 @@ def test_multiline_cell_with_delimiters_is_kept(engine: Engine, importer: Import
     assert report.rejected == []
     assert report.created == 2
     assert events_of(engine)[0].description == "Program:\nkaffe; oplæg; netværk\nslut kl. 10"
+
+
+def test_erased_member_stays_erased(engine: Engine, importer: Importer) -> None:
+    members = (
+        "Navn;Virksomhed;E-mail\n"
+        "Anne Berg;Berg ApS;anne@berg.dk\n"
+        "Bo Dal;Berg ApS;\n"
+        "Cia Eg;Berg ApS;cia@berg.dk\n"
+    )
+    importer.import_file(TENANT, FileKind.MEMBERS, "m.csv", members.encode())
+    before = members_of(engine)
+    delete_member(engine, TENANT, before["Anne Berg"].member_id)
+    delete_member(engine, TENANT, before["Bo Dal"].member_id)
+    sign_ups = (
+        "Navn;Firma;E-mail;Arrangement;Dato;Status\n"
+        ";;ANNE@berg.dk;Morgenmøde;03-04-2024;Deltaget\n"
+        "Anne Berg;;anne@berg.dk;Frokost;04-04-2024;Deltaget\n"
+        "Bo Dal;Berg ApS;;Frokost;04-04-2024;Deltaget\n"
+        ";;cia@berg.dk;Frokost;04-04-2024;Deltaget\n"
+    )
+
+    again = importer.import_file(TENANT, FileKind.MEMBERS, "m.csv", members.encode())
+    report = importer.import_file(TENANT, FileKind.PARTICIPATIONS, "p.csv", sign_ups.encode())
+
+    assert set(members_of(engine)) == {"Berg ApS", "Cia Eg"}
+    assert (again.rows, again.skipped_erased, again.unchanged) == (3, 2, 1)
+    assert (report.rows, report.skipped_erased, report.created) == (4, 3, 1)
+    assert report.members_created == 0
+    with Session(engine) as session:
+        kept = [row.identifier_hash for row in session.exec(select(ErasedMember))]
+    assert len(kept) == 3
+    assert not any("berg" in value or "Anne" in value for value in kept)
