@@ -55,6 +55,13 @@ def error_response(
     return JSONResponse(body, status_code=status_code, headers=headers)
 
 
+def _message(problem: dict[str, Any]) -> str:
+    """Return a validation message without the "Value error, " prefix pydantic adds to the
+    text of a ValueError raised in a validator."""
+    message = str(problem.get("msg", ""))
+    return message.removeprefix("Value error, ")
+
+
 def add_error_bodies(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
@@ -67,7 +74,7 @@ def add_error_bodies(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
         problems = [
-            {"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")}
+            {"field": ".".join(str(p) for p in e.get("loc", ())), "message": _message(e)}
             for e in error.errors()
         ]
         summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)

@@ -8,12 +8,15 @@ tokens can later be verified beside ours by key id.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import jwt
+
+log = logging.getLogger(__name__)
 
 ALGORITHM = "HS256"
 
@@ -59,7 +62,9 @@ class TokenIssuer:
         except jwt.ExpiredSignatureError:
             raise InvalidToken("token expired: sign in again") from None
         except jwt.PyJWTError as error:
-            raise InvalidToken(f"invalid token: {error}") from None
+            # The library's message can quote decoder internals, so only the log gets it.
+            log.debug("rejected access token: %s", error)
+            raise InvalidToken("invalid or expired access token; sign in again") from None
         tenant_id = claims.get("tid")
         if not isinstance(tenant_id, str) or not isinstance(claims["sub"], str):
             raise InvalidToken("invalid token: missing tenant or subject")

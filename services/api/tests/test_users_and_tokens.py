@@ -8,6 +8,7 @@ import jwt
 import pytest
 from fastapi import APIRouter
 from fastapi.testclient import TestClient
+from pydantic import BaseModel, field_validator
 
 from services.api.access import Role
 from services.api.app import create_app
@@ -158,6 +159,50 @@ def test_tampered_and_expired_tokens_are_401(client: TestClient) -> None:
     for bad in (forged, unsigned, token[:-2] + "xx"):
         response = client.get("/v1/assets", headers={"Authorization": f"Bearer {bad}"})
         assert response.status_code == 401, bad
+
+
+def test_garbage_token_message_hides_decoder_detail(client: TestClient) -> None:
+    garbage = "__8.e30.c2ln"  # the header decodes to bytes that are not UTF-8
+    response = client.get("/v1/assets", headers={"Authorization": f"Bearer {garbage}"})
+
+    assert response.status_code == 401
+    message = response.json()["error"]["message"]
+    assert message == "invalid or expired access token; sign in again"
+
+
+class _Colour(BaseModel):
+    colour: str
+
+    @field_validator("colour")
+    @classmethod
+    def _known(cls, colour: str) -> str:
+        if colour != "blue":
+            raise ValueError(f"invalid colour {colour!r}: use 'blue'")
+        return colour
+
+
+def test_validation_message_drops_value_error_prefix(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    create_tables(engine)
+    router = APIRouter()
+
+    @router.post("/colours")
+    def paint(body: _Colour) -> dict[str, str]:
+        return {"colour": body.colour}
+
+    app = create_app(
+        directory=TenantDirectory(engine), admin_token="operator-token", routers=[router],
+        health_checks={},
+    )
+    client = TestClient(app)
+    _tenant(client, "tenant-a", "ejer@a.dk")
+    owner = _sign_in(client, "ejer@a.dk")
+    response = client.post("/colours", json={"colour": "red"}, headers=owner)
+
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["details"][0]["message"] == "invalid colour 'red': use 'blue'"
+    assert "Value error" not in error["message"]
 
 
 def test_scoped_key_is_limited_to_its_actions(client: TestClient) -> None:
