@@ -11,11 +11,13 @@ from typing import Annotated, Any
 
 import httpx
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from datafantasi.client import ApiError, DatafantasiClient
+from datafantasi.client import ApiError, DatafantasiClient, UploadTooLarge
+from datafantasi.settings_view import describe_invalid_settings, mask_secrets
 from shared.logs import configure_logging
 from shared.settings import Settings
 
@@ -30,9 +32,11 @@ err = Console(stderr=True)
 PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".gif", ".heic", ".heif",
                   ".zip"}
 # Files per upload request: large enough to keep the pipeline's batches full, small enough that
-# one request stays well under the upload size limit for ordinary photos.
+# one request stays well under the upload size limit for ordinary photos. A server with a lower
+# limit answers 413 with its limit, and _Uploader then sends smaller batches.
 UPLOAD_CHUNK_FILES = 16
 UPLOAD_CHUNK_BYTES = 64 * 1024 * 1024
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
 
 ApiOption = Annotated[
     str,
@@ -44,6 +48,17 @@ ApiOption = Annotated[
 KeyOption = Annotated[
     str, typer.Option("--key", envvar="DATAFANTASI_API_KEY", help="The tenant's API key.")
 ]
+
+
+@app.callback()
+def check_settings() -> None:
+    """Check the DATAFANTASI_* settings before any command runs."""
+    try:
+        Settings()
+    except ValidationError as error:
+        for line in describe_invalid_settings(error):
+            err.print(f"[red]error:[/red] {line}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
 
 
 def _client(api: str, key: str = "", admin_token: str = "") -> DatafantasiClient:
@@ -136,18 +151,64 @@ def _photo_files(path: Path) -> list[Path]:
     )
 
 
-def _chunks(paths: list[Path]) -> Iterator[list[Path]]:
+def _chunks(paths: list[Path], max_bytes: int = UPLOAD_CHUNK_BYTES) -> Iterator[list[Path]]:
     chunk: list[Path] = []
     size = 0
     for path in paths:
         file_size = path.stat().st_size
-        if chunk and (len(chunk) >= UPLOAD_CHUNK_FILES or size + file_size > UPLOAD_CHUNK_BYTES):
+        if chunk and (len(chunk) >= UPLOAD_CHUNK_FILES or size + file_size > max_bytes):
             yield chunk
             chunk, size = [], 0
         chunk.append(path)
         size += file_size
     if chunk:
         yield chunk
+
+
+class _Uploader:
+    """Send batches of files, splitting a batch the server rejects as too large.
+
+    The server's limit, once a 413 has named it, shrinks the later batches too. A single file
+    over the limit is reported as rejected and the other files go on.
+    """
+
+    def __init__(
+        self, client: DatafantasiClient, root: Path, folder: str, tags: list[str]
+    ) -> None:
+        self._client = client
+        self._root = root
+        self._folder = folder
+        self._tags = tags
+        self.max_bytes = UPLOAD_CHUNK_BYTES
+        self._limit: int | None = None
+
+    def send(self, paths: list[Path]) -> list[dict[str, Any]]:
+        if len(paths) == 1 and self._limit is not None and paths[0].stat().st_size > self._limit:
+            return [self._too_large(paths[0], self._limit)]
+        try:
+            report = self._client.upload_paths(
+                paths, root=self._root, folder=self._folder, tags=self._tags
+            )
+        except UploadTooLarge as error:
+            if error.limit is not None:
+                self._limit = error.limit
+                # Multipart headers add a few hundred bytes per file to the request.
+                self.max_bytes = min(self.max_bytes, error.limit - MULTIPART_OVERHEAD_BYTES)
+            if len(paths) == 1:
+                return [self._too_large(paths[0], error.limit)]
+            middle = len(paths) // 2
+            return self.send(paths[:middle]) + self.send(paths[middle:])
+        return report["items"]
+
+    def _too_large(self, path: Path, limit: int | None) -> dict[str, Any]:
+        limit_text = f"the server's limit of {limit:,} bytes" if limit else "the server's limit"
+        reason = (
+            f"The file is {path.stat().st_size:,} bytes, over {limit_text} for one upload; "
+            "it was not stored. Make it smaller, or ask the operator to raise "
+            "DATAFANTASI_INGEST__MAX_UPLOAD_BYTES."
+        )
+        name = str(path.relative_to(self._root))
+        return {"path": name, "status": "rejected", "reason": reason, "asset_id": None}
 
 
 def ingest_paths(
@@ -163,9 +224,12 @@ def ingest_paths(
         console=console, disable=quiet,
     ) as progress:
         upload_task = progress.add_task("uploading", total=len(files))
-        for chunk in _chunks(files):
-            report = client.upload_paths(chunk, root=root, folder=folder, tags=tags or [])
-            items.extend(report["items"])
+        uploader = _Uploader(client, root, folder, tags or [])
+        pending = files
+        while pending:
+            chunk = next(_chunks(pending, uploader.max_bytes))
+            pending = pending[len(chunk):]
+            items.extend(uploader.send(chunk))
             progress.advance(upload_task, len(chunk))
         asset_ids = {i["asset_id"] for i in items if i.get("asset_id")}
         if wait and asset_ids and not _indexing_available(client):
@@ -348,8 +412,9 @@ def demo(
 
 @app.command("config")
 def show_config() -> None:
-    """Print the settings in force (from defaults and DATAFANTASI_* variables)."""
-    console.print_json(Settings().model_dump_json())
+    """Print the settings in force (from defaults and DATAFANTASI_* variables), secrets masked."""
+    values = mask_secrets(Settings().model_dump(mode="json"))
+    console.print_json(json.dumps(values))
 
 
 def main() -> None:
