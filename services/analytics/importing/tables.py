@@ -39,10 +39,58 @@ class Table:
     unreadable: list[UnreadableRow] = field(default_factory=list)
 
 
+# Leading bytes of files that users upload by mistake in place of a table.
+_BINARY_SIGNATURES = {
+    b"\xff\xd8\xff": "a JPEG image",
+    b"\x89PNG\r\n\x1a\n": "a PNG image",
+    b"GIF87a": "a GIF image",
+    b"GIF89a": "a GIF image",
+    b"%PDF-": "a PDF document",
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": "an old Office (.xls or .doc) file",
+    b"\x1f\x8b": "a gzip archive",
+    b"Rar!\x1a\x07": "a RAR archive",
+    b"7z\xbc\xaf\x27\x1c": "a 7-Zip archive",
+}
+
+
 def read_table(filename: str, data: bytes) -> Table:
     if filename.lower().endswith((".xlsx", ".xlsm")) or data[:4] == b"PK\x03\x04":
         return _read_xlsx(data)
+    _check_text(filename, data)
     return _read_csv(decode_text(data))
+
+
+def _check_text(filename: str, data: bytes) -> None:
+    """Raise UnreadableFile when the data is binary rather than CSV text.
+
+    Only the header line is checked, for NUL bytes and for bytes that neither UTF-8 nor
+    Windows-1252 decode. A UTF-16 file (with a byte order mark) contains NUL bytes legitimately.
+    """
+    reason = next(
+        (kind for signature, kind in _BINARY_SIGNATURES.items() if data.startswith(signature)),
+        None,
+    )
+    if reason is None and data[4:12].startswith(b"ftyp"):
+        reason = "an ISO media file (such as a HEIC photo or an MP4 video)"
+    if reason is None and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        header_line = data.split(b"\n", 1)[0]
+        if b"\x00" in header_line or not _decodes(header_line):
+            reason = "binary data, not text"
+    if reason is not None:
+        raise UnreadableFile(
+            f"the file is not a CSV or XLSX file: {filename!r} contains {reason}. "
+            "Export the table from the spreadsheet as CSV or XLSX and upload that."
+        )
+
+
+def _decodes(line: bytes) -> bool:
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            line.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return True
+    return False
 
 
 def decode_text(data: bytes) -> str:

@@ -113,6 +113,19 @@ def test_import_of_unreadable_columns_answers_422(client: TestClient) -> None:
     assert "no column for title" in response.json()["detail"]
 
 
+def test_import_of_a_photo_answers_422(client: TestClient) -> None:
+    jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + bytes(64)
+    binary = b"Navn;Firma\x00\x00\x9d\n" + bytes(range(256))
+    for name, data in (("medlemmer.csv", jpeg), ("liste.csv", binary)):
+        response = client.post("/v1/analytics/imports/members", files={"file": (name, data)})
+
+        assert response.status_code == 422, name
+        detail = response.json()["detail"]
+        assert detail.startswith("the file is not a CSV or XLSX file"), detail
+        assert repr(name) in detail
+        assert "JFIF" not in detail
+
+
 def test_saved_column_mapping_round_trips(client: TestClient) -> None:
     mapping = {"Firmanavn": "organisation"}
     saved = client.put("/v1/analytics/column-mappings/members", json={"mapping": mapping})
