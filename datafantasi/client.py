@@ -17,6 +17,18 @@ class ApiError(RuntimeError):
         self.detail = detail
 
 
+class UploadTooLarge(ApiError):
+    """Raised for a 413 from the upload endpoint; ``limit`` is the server's limit in bytes."""
+
+    def __init__(self, detail: str, limit: int | None) -> None:
+        super().__init__(413, detail)
+        self.limit = limit
+
+
+# The header that carries the server's upload limit with a 413 (services/ingest/api.py).
+MAX_UPLOAD_BYTES_HEADER = "X-Max-Upload-Bytes"
+
+
 class DatafantasiClient:
     def __init__(self, base_url: str, api_key: str = "", admin_token: str = "",
                  timeout_s: float = 300.0) -> None:
@@ -34,10 +46,13 @@ class DatafantasiClient:
         response = self._http.request(method, path, **kwargs)
         if response.status_code >= 400:
             try:
-                detail = response.json().get("detail", response.text)
+                detail = str(response.json().get("detail", response.text))
             except ValueError:
                 detail = response.text
-            raise ApiError(response.status_code, str(detail))
+            if response.status_code == 413:
+                limit = response.headers.get(MAX_UPLOAD_BYTES_HEADER, "")
+                raise UploadTooLarge(detail, int(limit) if limit.isdigit() else None)
+            raise ApiError(response.status_code, detail)
         if response.status_code == 204 or not response.content:
             return None
         if response.headers.get("content-type", "").startswith("application/json"):

@@ -21,6 +21,8 @@ router = APIRouter(tags=["ingest"])
 
 MAX_FILES_PER_UPLOAD = 10_000
 FILE_FIELDS = ("files", "files[]")
+# Sent with a 413 so that a client can split its upload to fit without parsing the message.
+MAX_UPLOAD_BYTES_HEADER = "X-Max-Upload-Bytes"
 
 _UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
@@ -246,6 +248,7 @@ def _too_large(size: int, limit: int) -> HTTPException:
         status.HTTP_413_CONTENT_TOO_LARGE,
         f"The upload is {size:,} bytes, over the limit of {limit:,} bytes; "
         "send the photos in several smaller uploads.",
+        headers={MAX_UPLOAD_BYTES_HEADER: str(limit)},
     )
 
 

@@ -109,6 +109,7 @@ def test_upload_over_size_limit_is_413(client: TestClient) -> None:
 
     assert response.status_code == 413
     assert "over the limit of 2,000,000 bytes" in response.json()["detail"]
+    assert response.headers["X-Max-Upload-Bytes"] == "2000000"
 
 
 def test_chunked_upload_over_size_limit_is_413(client: TestClient) -> None:
