@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from sqlalchemy import delete, func, tuple_
+from sqlalchemy import delete, func, tuple_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -26,7 +26,14 @@ from sqlmodel import Session, col, select
 from services.ingest import metrics
 from services.ingest.archive import ArchiveRejected, ZipLimits, expand_zip, looks_like_zip
 from services.ingest.images import PhotoRejected, decode_photo, make_thumbnail
-from services.ingest.models import Asset, AssetStatus, Upload, UploadItem, UploadItemStatus
+from services.ingest.models import (
+    Asset,
+    AssetStatus,
+    Upload,
+    UploadItem,
+    UploadItemStatus,
+    utcnow,
+)
 from services.ingest.schemas import (
     AssetPage,
     AssetPublic,
@@ -262,11 +269,14 @@ class IngestService:
         """Send AssetIngested again for every asset of the tenant, whatever its status.
 
         The pipeline embeds each photo again and upserts its vector, so the index then holds
-        one vector per asset from the current photo model. An indexed asset stays indexed
-        meanwhile, and a failed one becomes indexed if it now succeeds. Returns how many
-        records were sent; the embedding happens after the job, as the records are consumed.
+        one vector per asset from the current photo model. Every asset is first set back to
+        stored, in one transaction before any record is sent, so that ``resume`` sends again
+        whatever a crash left unembedded. The old vector stays searchable meanwhile. Returns
+        how many records were sent; the embedding happens after the job, as the records are
+        consumed.
         """
         total = self._count_assets(tenant_id)
+        self._mark_stored(tenant_id)
         sent = 0
         for sent, asset in enumerate(self._assets(tenant_id, statuses=None), start=1):
             self._publish_ingested(asset)
@@ -323,6 +333,17 @@ class IngestService:
         thumbnail = make_thumbnail(decoded.image, self._settings.thumbnail_size)
         self._objects.put(object_key(asset.tenant_id, THUMBNAILS, asset.asset_id), thumbnail)
         return None
+
+    def _mark_stored(self, tenant_id: str) -> None:
+        with session_scope(self._engine) as session:
+            statement = (
+                update(Asset)
+                .where(Asset.tenant_id == tenant_id)  # type: ignore[arg-type]
+                .values(status=AssetStatus.STORED, failure_reason=None, updated_at=utcnow())
+            )
+            changed = session.execute(statement).rowcount  # type: ignore[attr-defined]
+            session.commit()
+        log.info("reindex of tenant %s: set %d assets back to stored", tenant_id, changed)
 
     def _count_assets(self, tenant_id: str) -> int:
         with session_scope(self._engine) as session:

@@ -488,3 +488,46 @@ def test_publish_failure_keeps_asset_for_resume(
         assert [m.asset_id for m in recorder.collected()] == [report.items[0].asset_id]
     finally:
         bus.stop(timeout_s=5)
+
+
+class CrashingBus(InProcessBus):
+    """An in-process bus whose publish fails after ``publishes_left`` records, as a crash would."""
+
+    publishes_left = 1_000_000
+
+    def publish(self, topic: str, key: str, value: bytes, headers: dict[str, str] | None = None
+                ) -> None:
+        if self.publishes_left <= 0:
+            raise ConnectionError("process stopped")
+        self.publishes_left -= 1
+        super().publish(topic, key, value, headers)
+
+
+def test_reindex_interrupted_is_resumed(
+    settings: Settings, engine: Engine, objects: FilesystemStore
+) -> None:
+    bus = CrashingBus()
+    recorder = IngestedRecords(bus)
+    ingest = IngestService(settings, engine, bus, objects)
+    try:
+        report = ingest.ingest("acme", [(f"{i}.jpg", distinct_jpeg(130 + i)) for i in range(3)])
+        ids = {item.asset_id for item in report.items}
+        with session_scope(engine) as session:
+            for asset_id in ids:
+                asset = session.get(Asset, ("acme", asset_id))
+                assert asset is not None
+                asset.status = AssetStatus.INDEXED
+                session.add(asset)
+            session.commit()
+        bus.publishes_left = 1
+        with pytest.raises(ConnectionError):
+            ingest.reindex("acme", lambda done, total: None)
+        bus.publishes_left = 1_000_000
+        before = len(recorder.collected())
+
+        sent = ingest.resume("acme")
+
+        assert sent == 3
+        assert {m.asset_id for m in recorder.collected()[before:]} == ids
+    finally:
+        bus.stop(timeout_s=5)
