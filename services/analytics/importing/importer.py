@@ -49,7 +49,8 @@ class ImportReport:
     ``created + updated + unchanged + skipped_erased + len(rejected) == rows``. A row counts by
     the strongest thing it did, and a row that repeats an earlier one of the same file counts as
     unchanged. ``skipped_erased`` counts rows that name a member erased on request.
-    ``members_created`` and ``events_created`` count the records a sign-up list added besides.
+    ``members_created`` and ``events_created`` count the records a sign-up list added besides,
+    and ``warnings`` names the rows that added them.
     """
 
     kind: str
@@ -62,6 +63,7 @@ class ImportReport:
     columns: dict[str, str] = field(default_factory=dict)
     members_created: int = 0
     events_created: int = 0
+    warnings: list[str] = field(default_factory=list)
 
     def count(self, outcomes: RowOutcomes) -> None:
         self.created = outcomes.tally["created"]
@@ -166,6 +168,8 @@ class Importer:
             )
         }
         erased = ErasedMembers.load(session, tenant_id)
+        new_members: list[str] = []
+        new_events: list[str] = []
         outcomes = RowOutcomes()
         for row in rows:
             try:
@@ -176,14 +180,29 @@ class Importer:
             if erased.matches(record.member, members):
                 report.skipped_erased += 1
                 continue
+            members_before, events_before = len(members.created), len(events.created)
             outcomes.begin_row()
             outcomes.mark(
                 self._upsert_participation(session, tenant_id, record, members, events, existing)
             )
             outcomes.end_row()
+            if len(members.created) > members_before:
+                new_members.append(f"line {row.line} ({_participant_label(record)})")
+            if len(events.created) > events_before:
+                label = f"{record.event_title} {record.event_date.isoformat()}"
+                new_events.append(f"line {row.line} ({label})")
         report.count(outcomes)
         report.members_created = members.counts()[0]
         report.events_created = events.counts()[0]
+        if new_members:
+            report.warnings.append(
+                "created members for people the member list does not contain: "
+                + _listing(new_members)
+            )
+        if new_events:
+            report.warnings.append(
+                "created events the event list does not contain: " + _listing(new_events)
+            )
 
     @staticmethod
     def _upsert_participation(  # type: ignore[no-untyped-def]
@@ -207,6 +226,25 @@ class Importer:
         row.updated_at = utcnow()
         session.add(row)
         return "updated"
+
+
+_LISTED_MAX = 20
+
+
+def _participant_label(record: ParticipationRecord) -> str:
+    member = record.member
+    if member.email:
+        return member.email
+    if member.name:
+        return member.name
+    return member.organisation or member.cvr or f"member number {member.member_number}"
+
+
+def _listing(rows: list[str]) -> str:
+    """Join the rows, listing at most ``_LISTED_MAX`` so that a long file gives a short warning."""
+    listed = ", ".join(rows[:_LISTED_MAX])
+    more = len(rows) - _LISTED_MAX
+    return f"{listed} and {more} more" if more > 0 else listed
 
 
 class EventIndex:

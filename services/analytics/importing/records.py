@@ -27,6 +27,10 @@ EMPLOYEE_BANDS = (
 
 _TRUE_WORDS = {"ja", "j", "x", "1", "yes", "y", "true", "sand", "✓", "✔"}
 _FALSE_WORDS = {"", "nej", "n", "0", "no", "false", "falsk", "-"}
+_ACCEPTED_FLAGS = (
+    "yes is ja, j, sand, x, 1 or ✓ (English: yes, y, true), "
+    "no is nej, n, falsk, 0, - or an empty cell (English: no, false)"
+)
 _STATUS_WORDS = {
     ParticipationStatus.ATTENDED: ("deltaget", "deltog", "mødt", "mødt op", "fremmødt",
                                    "attended", "present", "participated"),
@@ -257,10 +261,10 @@ def _status(values: dict[str, object], mapping: dict[str, str]) -> Participation
     for field, status in _FLAG_PRIORITY:
         if field in mapping and _flag(cell(values, mapping, field), mapping[field]):
             return status
+    columns = ", ".join(repr(mapping[field]) for field, _ in _FLAG_PRIORITY if field in mapping)
     raise InvalidValue(
-        "missing status: none of the columns " + ", ".join(
-            repr(mapping[field]) for field, _ in _FLAG_PRIORITY if field in mapping
-        ) + " is marked"
+        f"missing status: none of the columns {columns} is marked yes. Accepted values: "
+        f"{_ACCEPTED_FLAGS}"
     )
 
 
@@ -281,4 +285,6 @@ def _flag(value: str, header: str) -> bool:
         return True
     if text in _FALSE_WORDS:
         return False
-    raise InvalidValue(f"invalid yes/no value {value!r} in column {header!r}: expected ja or nej")
+    raise InvalidValue(
+        f"invalid yes/no value {value!r} in column {header!r}. Accepted values: {_ACCEPTED_FLAGS}"
+    )

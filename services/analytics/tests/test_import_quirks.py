@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import re
 from datetime import date, datetime
 
 import openpyxl
@@ -500,3 +501,35 @@ def test_erased_member_stays_erased(engine: Engine, importer: Importer) -> None:
         kept = [row.identifier_hash for row in session.exec(select(ErasedMember))]
     assert len(kept) == 3
     assert not any("berg" in value or "Anne" in value for value in kept)
+
+
+def test_rejected_flag_lists_accepted_values(engine: Engine, importer: Importer) -> None:
+    text = "Navn;Arrangement;Dato;Deltaget\nAnne;Møde;01-02-2024;nej\nBo;Møde;01-02-2024;måske\n"
+
+    report = importer.import_file(TENANT, FileKind.PARTICIPATIONS, "p.csv", text.encode())
+
+    assert [row.line for row in report.rejected] == [2, 3]
+    for row in report.rejected:
+        assert "'Deltaget'" in row.reason
+        for accepted in ("ja", "nej", "yes", "no", "true", "false"):
+            assert accepted in re.findall(r"\w+", row.reason), (accepted, row.reason)
+
+
+def test_sign_ups_warn_about_new_members(engine: Engine, importer: Importer) -> None:
+    importer.import_file(TENANT, FileKind.MEMBERS, "m.csv", b"Navn;E-mail\nAnne;a@x.dk\n")
+    importer.import_file(TENANT, FileKind.EVENTS, "e.csv", "Titel;Dato\nMøde;01-02-2024\n".encode())
+    sign_ups = (
+        "E-mail;Arrangement;Dato;Status\n"
+        "a@x.dk;Møde;01-02-2024;Deltaget\n"
+        "ny@x.dk;Møde;01-02-2024;Deltaget\n"
+        "a@x.dk;Frokost;02-02-2024;Deltaget\n"
+    )
+
+    report = importer.import_file(TENANT, FileKind.PARTICIPATIONS, "p.csv", sign_ups.encode())
+
+    assert (report.rows, report.created, report.rejected) == (3, 3, [])
+    assert (report.members_created, report.events_created) == (1, 1)
+    assert report.warnings == [
+        "created members for people the member list does not contain: line 3 (ny@x.dk)",
+        "created events the event list does not contain: line 4 (Frokost 2024-02-02)",
+    ]
