@@ -10,10 +10,10 @@ import logging
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI
 
+from datafantasi.data_lock import DataDirLock
 from services.analytics.api import router as analytics_router
 from services.analytics.service import AnalyticsService
 from services.api.app import create_app
@@ -56,7 +56,16 @@ def admin_token(settings: Settings) -> str:
 class EmbeddedStack:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+        # Taken before anything opens the data folder, so a second process stops here instead
+        # of failing the first one's running jobs in start-up cleanup.
+        self._lock = DataDirLock(settings.data_dir)
+        try:
+            self._build(settings)
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def _build(self, settings: Settings) -> None:
         self.engine = make_engine(settings.database_url)
         create_tables(self.engine)
         self.bus = InProcessBus()
@@ -91,7 +100,9 @@ class EmbeddedStack:
         )
 
     def stop(self) -> None:
+        """Stop the services and release the data folder, which another stack may then open."""
         if not self._started:
+            self._lock.release()
             return
         # Jobs first: a running job may still publish records or read the vector store.
         self.jobs.close()
@@ -101,6 +112,7 @@ class EmbeddedStack:
         self.search.close()
         self.engine.dispose()
         self._started = False
+        self._lock.release()
         log.info("embedded stack stopped")
 
     def wait_idle(self, timeout_s: float = 300.0) -> bool:
