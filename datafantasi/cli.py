@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import socket
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import httpx
 import typer
@@ -68,9 +69,24 @@ def _client(api: str, key: str = "", admin_token: str = "") -> DatafantasiClient
     return DatafantasiClient(api, api_key=key, admin_token=admin_token)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     err.print(f"[red]error:[/red] {message}")
     raise typer.Exit(1)
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Exit with a one-line error when another process already listens on host:port."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # uvicorn binds with SO_REUSEADDR too, so a port in TIME_WAIT is not reported as busy.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            _fail(
+                f"cannot listen on {host}:{port} ({error.strerror}); stop the process using "
+                "that port or choose another with DATAFANTASI_API__PORT or --port"
+            )
 
 
 @app.command()
@@ -81,18 +97,23 @@ def up(
     """Start every service in this process (the embedded mode) and serve the API."""
     import uvicorn
 
+    from datafantasi.data_lock import DataDirInUse
     from datafantasi.embedded import EmbeddedStack, admin_token
 
     settings = Settings()
     configure_logging(settings.log_level)
-    stack = EmbeddedStack(settings)
+    host = host or settings.api.host
+    port = port or settings.api.port
+    check_port_free(host, port)
+    try:
+        stack = EmbeddedStack(settings)
+    except DataDirInUse as error:
+        _fail(str(error))
     token_hint = (
         "from DATAFANTASI_API__ADMIN_TOKEN" if settings.api.admin_token
         else f"in {settings.data_dir / 'admin-token'}"
     )
     admin_token(settings)
-    host = host or settings.api.host
-    port = port or settings.api.port
     console.print(
         f"Datafantasi (embedded) starting on http://{host}:{port}  data: {settings.data_dir}; "
         "it accepts requests once the photo model has loaded"
