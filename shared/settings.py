@@ -207,6 +207,12 @@ class ApiSettings(BaseModel):
         default=10, ge=1,
         description="Sign-in attempts per minute allowed for one e-mail address from one client.",
     )
+    forwarded_allow_ips: str = Field(
+        default="",
+        description="Comma-separated addresses of reverse proxies whose X-Forwarded-For and "
+        "X-Forwarded-Proto headers are trusted, or * for any; empty trusts none, so rate limits "
+        "count the connecting address.",
+    )
     rate_limit_backend: Literal["memory", "redis"] = Field(
         default="memory",
         description="Where rate-limit counters are kept: memory (in the process, the embedded "
