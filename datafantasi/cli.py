@@ -99,6 +99,7 @@ def up(
 
     from datafantasi.data_lock import DataDirInUse
     from datafantasi.embedded import EmbeddedStack, admin_token
+    from datafantasi.serve import proxy_header_options
 
     settings = Settings()
     configure_logging(settings.log_level)
@@ -120,7 +121,10 @@ def up(
     )
     console.print(f"Operator token {token_hint}; API docs at http://{host}:{port}/docs")
     console.print(f"Web app at http://{host}:{port}/ (sign in with a user or a tenant's API key)")
-    uvicorn.run(stack.create_app(), host=host, port=port, log_level="warning")
+    uvicorn.run(
+        stack.create_app(), host=host, port=port, log_level="warning",
+        **proxy_header_options(settings.api),
+    )
 
 
 @tenant_app.command("create")

@@ -9,13 +9,25 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from typing import Any
 
 from datafantasi.processes import PROCESSES
 from datafantasi.worker import WorkerProcess
 from shared.logs import configure_logging
-from shared.settings import Settings
+from shared.settings import ApiSettings, Settings
 
 log = logging.getLogger(__name__)
+
+
+def proxy_header_options(api: ApiSettings) -> dict[str, Any]:
+    """Return uvicorn's proxy options: forwarded headers count only from the configured proxies.
+
+    uvicorn otherwise trusts X-Forwarded-For from 127.0.0.1, which lets a local caller choose
+    the client address that per-client rate limits count.
+    """
+    if not api.forwarded_allow_ips.strip():
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": api.forwarded_allow_ips}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,7 +50,10 @@ def main(argv: list[str] | None = None) -> int:
     if isinstance(process, WorkerProcess):
         process.serve()
         return 0
-    uvicorn.run(process.create_app(), host=host, port=process.port, log_level="warning")
+    uvicorn.run(
+        process.create_app(), host=host, port=process.port, log_level="warning",
+        **proxy_header_options(settings.api),
+    )
     return 0
 
 
