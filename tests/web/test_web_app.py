@@ -17,7 +17,7 @@ from playwright.sync_api import BrowserContext, Page, Playwright, expect
 
 from tests.support import photo_bytes
 from tests.web.conftest import LAPTOP, SCREENSHOTS, TIMINGS, browser_context
-from tests.web.live_stack import OWNER_EMAIL, LiveStack
+from tests.web.live_stack import OWNER_EMAIL, OWNER_PASSWORD, LiveStack
 
 PERFORMANCE_FIGURES = """(view) => {
   const paint = performance.getEntriesByName('first-contentful-paint')[0];
@@ -68,6 +68,29 @@ def test_sign_in_rejects_wrong_password_then_takes_key(
     page.wait_for_selector("#main[data-ready='themes']")
     assert urlparse(page.url).path == "/members/themes"
     context.close()
+
+
+def test_language_picked_at_sign_in_is_kept(
+    playwright_driver: Playwright, live: LiveStack, tmp_path: Path
+) -> None:
+    context = browser_context(playwright_driver, tmp_path / "profile", LAPTOP, mobile=False)
+    page = context.new_page()
+    page.goto(f"{live.url}/members")
+    page.wait_for_url("**/signin?next=%2Fmembers")
+    page.get_by_role("button", name="English").click()
+    page.get_by_label("Email").fill(OWNER_EMAIL)
+    page.get_by_label("Password").fill(OWNER_PASSWORD)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_selector("#main[data-ready='members']")
+    token = page.evaluate("JSON.parse(localStorage.getItem('datafantasi.session')).secret")
+    headers = {"Authorization": f"Bearer {token}"}
+    try:
+        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+        assert httpx.get(f"{live.url}/v1/me", headers=headers).json()["language"] == "en"
+    finally:
+        # The other tests expect the owner's stored language to be Danish.
+        httpx.patch(f"{live.url}/v1/me", headers=headers, json={"language": "da"})
+        context.close()
 
 
 def test_photo_archive_lists_seeded_photos(laptop: BrowserContext, live: LiveStack) -> None:

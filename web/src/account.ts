@@ -14,6 +14,13 @@ export interface Me {
 }
 
 let me: Me | null = null;
+let chosenBeforeSignIn: Language | null = null;
+
+/** Remember a language picked on the sign-in page, to store with the user once signed in. */
+export function chooseLanguageBeforeSignIn(next: Language): void {
+  chosenBeforeSignIn = next;
+  setLanguage(next);
+}
 
 export function currentUser(): Me | null {
   return me;
@@ -26,6 +33,13 @@ export async function loadUser(): Promise<Me | null> {
   } catch (error) {
     if (error instanceof ApiError && [404, 405].includes(error.status)) me = null;
     else throw error;
+  }
+  const chosen = chosenBeforeSignIn;
+  chosenBeforeSignIn = null;
+  if (me && chosen && chosen !== me.language) {
+    // A choice made on the sign-in page is newer than the one stored with the user.
+    me = { ...me, language: chosen };
+    await api("/v1/me", { method: "PATCH", json: { language: chosen } });
   }
   if (me?.language === "da" || me?.language === "en") setLanguage(me.language);
   return me;

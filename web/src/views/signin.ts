@@ -1,6 +1,7 @@
+import { chooseLanguageBeforeSignIn } from "../account";
 import { api, ApiError } from "../api";
 import { h, replace } from "../dom";
-import { language, LANGUAGES, setLanguage, t } from "../i18n";
+import { language, LANGUAGES, t } from "../i18n";
 import type { Route } from "../router";
 import { saveCredentials } from "../session";
 import { errorBox } from "../ui";
@@ -91,7 +92,7 @@ export function renderSignIn(route: Route, done: () => void): HTMLElement {
           h("button", {
             type: "button", lang: code, "aria-pressed": String(code === language()),
             onclick: () => {
-              setLanguage(code);
+              chooseLanguageBeforeSignIn(code);
               const fresh = renderSignIn(route, done);
               root.replaceWith(fresh);
             },
