@@ -41,7 +41,7 @@ function byStatus(status: number): [MessageKey, MessageKey] {
   if (status === 409) return ["error.conflict", "action.later"];
   if (status === 413) return ["error.tooLarge", "action.smaller"];
   if (status === 400 || status === 422) return ["error.invalid", "action.fix"];
-  if (status === 429) return ["error.busy", "action.later"];
+  if (status === 429) return ["error.rateLimited", "action.slowDown"];
   if (status === 503) return ["error.unavailable", "action.later"];
   return ["error.server", "action.later"];
 }

@@ -41,7 +41,7 @@ describe("explainError", () => {
     [413, "error.tooLarge", "action.smaller"],
     [400, "error.invalid", "action.fix"],
     [422, "error.invalid", "action.fix"],
-    [429, "error.busy", "action.later"],
+    [429, "error.rateLimited", "action.slowDown"],
     [503, "error.unavailable", "action.later"],
     [500, "error.server", "action.later"],
   ];

@@ -129,6 +129,8 @@ function searchForm(query: URLSearchParams): HTMLElement {
   const input = h("input", {
     id: "search", name: "q", type: "search", value: query.get("q") ?? "",
     placeholder: t("photos.searchPlaceholder"), autocomplete: "off",
+    // The API's limit on a text query.
+    maxlength: "1000",
   });
   const fields = FILTERS.map((name) => {
     const id = `filter-${name}`;
