@@ -7,6 +7,7 @@ start takes tens of seconds.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -104,6 +105,23 @@ def _inference_count(server: LocalTritonServer, model: str) -> int:
     return int(statistics["model_stats"][0]["inference_count"])
 
 
+def _settled_inference_count(server: LocalTritonServer, model: str, timeout_s: float = 10) -> int:
+    """Return the model's inference count once it stays the same for half a second.
+
+    Triton updates its statistics after it has sent the response, so a count read right after
+    a request may not include it yet.
+    """
+    deadline = time.monotonic() + timeout_s
+    count = _inference_count(server, model)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        latest = _inference_count(server, model)
+        if latest == count:
+            return count
+        count = latest
+    return count
+
+
 def test_photo_vectors_match_in_process_model(
     triton_runtime: TritonRuntime, local_runtime: OpenClipRuntime
 ) -> None:
@@ -150,12 +168,13 @@ def test_malformed_photo_batch_never_reaches_triton(
 ) -> None:
     photos = [photo(1), photo(2)]
     before = triton_runtime.encode_images(photos)
-    count_before = _inference_count(triton_server, photo_model_name(TEST_MODEL))
+    count_before = _settled_inference_count(triton_server, photo_model_name(TEST_MODEL))
 
     with pytest.raises(InvalidModelInput, match="Invalid input for Triton model"):
         triton_runtime.encode_pixels(make_batch())
 
-    assert _inference_count(triton_server, photo_model_name(TEST_MODEL)) == count_before, kind
+    count_after = _settled_inference_count(triton_server, photo_model_name(TEST_MODEL))
+    assert count_after == count_before, kind
     after = triton_runtime.encode_images(photos)
     np.testing.assert_array_equal(after, before)
 
@@ -172,12 +191,13 @@ def test_malformed_photo_batch_never_reaches_triton(
 def test_malformed_token_batch_never_reaches_triton(
     triton_runtime: TritonRuntime, triton_server: LocalTritonServer, kind: str, tokens: np.ndarray
 ) -> None:
-    count_before = _inference_count(triton_server, text_model_name(TEST_MODEL))
+    count_before = _settled_inference_count(triton_server, text_model_name(TEST_MODEL))
 
     with pytest.raises(InvalidModelInput, match="tokens"):
         triton_runtime.encode_tokens(tokens)
 
-    assert _inference_count(triton_server, text_model_name(TEST_MODEL)) == count_before, kind
+    count_after = _settled_inference_count(triton_server, text_model_name(TEST_MODEL))
+    assert count_after == count_before, kind
 
 
 def test_prepared_photos_of_different_sizes_are_rejected(triton_runtime: TritonRuntime) -> None:
