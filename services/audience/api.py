@@ -167,7 +167,11 @@ def compare_influencers(
     tenant_id: TenantId,
     service: Service,
     influencers: Annotated[
-        str, Query(description="Comma-separated handles of 1 to 20 influencers.")
+        str,
+        Query(
+            description="Comma-separated handles of 1 to 20 influencers.",
+            examples=["hyggeligt_hjem,nordisk.bolig"],
+        ),
     ],
 ) -> ComparisonOut:
     handles = [h for h in (part.strip() for part in influencers.split(",")) if h]
@@ -195,7 +199,10 @@ def find_people(
     request: Request,
     tenant_id: TenantId,
     service: Service,
-    q: Annotated[str, Query(min_length=1, max_length=30, description="Start of a handle.")],
+    q: Annotated[
+        str,
+        Query(min_length=1, max_length=30, description="Start of a handle.", examples=["hygge"]),
+    ],
     limit: Limit = 20,
     cursor: Cursor = None,
 ) -> Page[str]:

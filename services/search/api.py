@@ -82,7 +82,8 @@ def search_filters(
         date | datetime | None,
         Query(
             description="Only photos taken at or after this date or ISO 8601 time; a date "
-            "means its first moment, a time without a zone means UTC."
+            "means its first moment, a time without a zone means UTC.",
+            examples=["2023-01-01"],
         ),
     ] = None,
     taken_to: Annotated[
@@ -94,7 +95,10 @@ def search_filters(
     ] = None,
     folder: Annotated[
         str | None,
-        Query(min_length=1, max_length=1024, description="Only photos in exactly this folder."),
+        Query(
+            min_length=1, max_length=1024, description="Only photos in exactly this folder.",
+            examples=["Projekter/2023/Trapper"],
+        ),
     ] = None,
     tag: Annotated[
         str | None, Query(min_length=1, max_length=256, description="Only photos with this tag.")
@@ -139,7 +143,8 @@ def search_text(
     q: Annotated[
         str,
         Query(min_length=1, max_length=1000, description="What the photos show, in any "
-              "language the model reads."),
+              "language the model reads.",
+              examples=["vindeltrappe med glasrækværk", "spiral staircase with glass railing"]),
     ],
     limit: Limit = None,
     offset: Offset = 0,
