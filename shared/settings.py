@@ -197,6 +197,11 @@ class ApiSettings(BaseModel):
     token_ttl_s: int = Field(
         default=900, ge=60, le=86400, description="Lifetime of a user's access token, in seconds."
     )
+    session_max_s: int = Field(
+        default=12 * 3600, ge=60, le=30 * 86400,
+        description="Time after a sign-in during which POST /v1/auth/refresh renews the access "
+        "token, in seconds; after it the user signs in again.",
+    )
     invitation_ttl_s: int = Field(
         default=7 * 86400, ge=300, description="Lifetime of an invitation token, in seconds."
     )

@@ -86,6 +86,7 @@ _RULES: tuple[tuple[tuple[str, ...] | None, str, Requirement], ...] = (
     (None, r"^/health$|^/metrics$|^/openapi\.json$|^/docs|^/redoc", Public),
     (None, r"^/(v1/)?admin/", Operator),
     (("POST",), r"^/v1/auth/token$", Public),
+    (("POST",), r"^/v1/auth/refresh$", AnyPrincipal),
     (("POST",), r"^/v1/invitations/accept$", Public),
     (None, r"^/v1/me$", AnyPrincipal),
     (_READ, r"^/v1/tenant$", AnyPrincipal),

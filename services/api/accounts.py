@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from services.api.access import Principal, Role
 from services.api.auth import Security
+from services.api.tokens import InvalidToken
 from services.api.users import InvitationInvalid, LastOwner, UserExists
 from shared.pagination import Cursor, Limit, Page, offset_from, offset_page
 from shared.tenancy import TenantId, current_principal
@@ -111,6 +112,24 @@ def sign_in(body: SignIn, request: Request, security: SecurityDep) -> AccessToke
     security.audit.record(user.tenant_id, f"user:{user.user_id}", "sign_in", status_code=200)
     token = security.tokens.issue(user.user_id, user.tenant_id)
     return AccessToken(access_token=token, expires_in=security.tokens.ttl_s)
+
+
+@router.post("/auth/refresh", tags=["auth"])
+def refresh_token(request: Request, principal: Caller, security: SecurityDep) -> AccessToken:
+    """Renew a signed-in user's access token before it expires, up to the session's maximum age."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if principal.user_id is None or scheme.lower() != "bearer" or not token:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN, "only a signed-in user's access token can be refreshed"
+        )
+    try:
+        claims = security.tokens.verify(token.strip())
+        renewed = security.tokens.refresh(claims)
+    except InvalidToken as error:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, str(error), headers={"WWW-Authenticate": "Bearer"}
+        ) from None
+    return AccessToken(access_token=renewed, expires_in=security.tokens.ttl_s)
 
 
 def _me(principal: Principal, security: Security) -> Me:

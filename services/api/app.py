@@ -92,7 +92,8 @@ def build_security(directory: TenantDirectory, settings: Settings | None) -> Sec
         directory=directory,
         users=UserDirectory(engine, timedelta(seconds=api.invitation_ttl_s)),
         tokens=TokenIssuer(
-            key, issuer=api.token_issuer, audience=api.token_issuer, ttl_s=api.token_ttl_s
+            key, issuer=api.token_issuer, audience=api.token_issuer, ttl_s=api.token_ttl_s,
+            max_session_s=api.session_max_s,
         ),
         limiter=limiter,
         audit=AuditLog(engine),

@@ -13,6 +13,7 @@ from pydantic import BaseModel, field_validator
 from services.api.access import Role
 from services.api.app import create_app
 from services.api.tenants import TenantDirectory
+from services.api.tokens import InvalidToken, TokenIssuer
 from services.api.users import InvitationInvalid, UserDirectory
 from shared.db import create_tables, make_engine
 from shared.tenancy import TenantId
@@ -159,6 +160,39 @@ def test_tampered_and_expired_tokens_are_401(client: TestClient) -> None:
     for bad in (forged, unsigned, token[:-2] + "xx"):
         response = client.get("/v1/assets", headers={"Authorization": f"Bearer {bad}"})
         assert response.status_code == 401, bad
+
+
+def test_refresh_renews_a_users_token(client: TestClient) -> None:
+    created = _tenant(client, "tenant-a", "ejer@a.dk")
+    headers = _sign_in(client, "ejer@a.dk")
+    first = jwt.decode(headers["Authorization"].split()[1], options={"verify_signature": False})
+
+    refreshed = client.post("/v1/auth/refresh", headers=headers)
+    by_key = client.post("/v1/auth/refresh", headers={"X-API-Key": created["api_key"]})
+    anonymous = client.post("/v1/auth/refresh")
+
+    assert refreshed.status_code == 200, refreshed.text
+    token = refreshed.json()["access_token"]
+    second = jwt.decode(token, options={"verify_signature": False})
+    assert second["jti"] != first["jti"]
+    assert second["auth_time"] == first["auth_time"]
+    me = client.get("/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.json()["email"] == "ejer@a.dk"
+    assert by_key.status_code == 403
+    assert anonymous.status_code == 401
+
+
+def test_refresh_ends_at_max_session_age() -> None:
+    issuer = TokenIssuer("k" * 48, issuer="df", audience="df", ttl_s=900, max_session_s=3600)
+    fresh = issuer.verify(issuer.issue("user-1", "tenant-a"))
+    old = issuer.verify(issuer.issue("user-1", "tenant-a", signed_in_at=int(time.time()) - 3601))
+
+    renewed = issuer.verify(issuer.refresh(fresh))
+
+    assert renewed.signed_in_at == fresh.signed_in_at
+    assert renewed.user_id == "user-1"
+    with pytest.raises(InvalidToken, match="more than 1 h ago"):
+        issuer.refresh(old)
 
 
 def test_garbage_token_message_hides_decoder_detail(client: TestClient) -> None:
