@@ -1,6 +1,6 @@
 // Calls to the Datafantasi API with the session's credentials, and its errors as ApiError.
 
-import { authHeaders, loadCredentials } from "./session";
+import { authHeaders, loadCredentials, renewIfExpiring } from "./session";
 
 export class ApiError extends Error {
   constructor(
@@ -37,6 +37,7 @@ export function withQuery(path: string, query: Query = {}): string {
 }
 
 export async function api<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  await renewIfExpiring();
   const headers: Record<string, string> = { Accept: "application/json", ...authHeaders(loadCredentials()) };
   let body: BodyInit | undefined;
   if (options.json !== undefined) {

@@ -36,3 +36,40 @@ export function authHeaders(credentials: Credentials | null): Record<string, str
     ? { Authorization: `Bearer ${credentials.secret}` }
     : { "X-API-Key": credentials.secret };
 }
+
+/** Renew the access token when it expires within this many milliseconds. */
+const RENEW_BEFORE_MS = 2 * 60 * 1000;
+let renewal: Promise<void> | null = null;
+
+/**
+ * Renew a signed-in user's token shortly before it expires (POST /v1/auth/refresh), so an
+ * active user is not sent back to sign-in every few minutes. After the server's maximum session
+ * age the renewal fails and the old token runs out as before.
+ */
+export function renewIfExpiring(now: number = Date.now()): Promise<void> {
+  const credentials = loadCredentials();
+  if (credentials?.kind !== "bearer" || !credentials.expiresAt) return Promise.resolve();
+  if (credentials.expiresAt - now > RENEW_BEFORE_MS) return Promise.resolve();
+  renewal ??= renew(credentials.secret).finally(() => {
+    renewal = null;
+  });
+  return renewal;
+}
+
+async function renew(token: string): Promise<void> {
+  try {
+    const response = await fetch("/v1/auth/refresh", {
+      method: "POST",
+      headers: { Accept: "application/json", Authorization: `Bearer ${token}` },
+    });
+    if (!response.ok) return;
+    const body = (await response.json()) as { access_token: string; expires_in: number };
+    saveCredentials({
+      kind: "bearer",
+      secret: body.access_token,
+      expiresAt: Date.now() + body.expires_in * 1000,
+    });
+  } catch {
+    // The request that follows reports the network failure in words.
+  }
+}
