@@ -28,15 +28,15 @@ Check = Callable[[], dict[str, object]]
 _PROBE_KEY = "_health/probe"
 
 
-# How long a health request waits for the broker, and how long an answer is reused. Kafka's
+# How long a health request waits for the broker, and how long a result is reused. Kafka's
 # admin requests retry for up to 30 s while the broker is down (KafkaBus.lag), so the request
-# runs in a thread of its own and the health request answers from what it has within the wait.
+# runs in a thread of its own and the health request returns what it has within the wait.
 BUS_CHECK_TIMEOUT_S = 1.5
 BUS_CHECK_CACHE_S = 2.0
 
 
 class _BusCheck:
-    """The bus check: at most one lag request in flight, its answer cached for a moment."""
+    """The bus check: at most one lag request in flight, its result cached for a moment."""
 
     def __init__(self, bus: MessageBus, timeout_s: float, cache_s: float) -> None:
         self._bus = bus
@@ -58,7 +58,7 @@ class _BusCheck:
         try:
             answer = in_flight.result(timeout=self._timeout_s)
         except FutureTimeout:
-            log.warning("health: the message bus did not answer within %.1f s", self._timeout_s)
+            log.warning("health: no response from the message bus within %.1f s", self._timeout_s)
             return {
                 "ready": False,
                 "error": f"the message bus did not answer within {self._timeout_s:.1f} s",
@@ -83,7 +83,7 @@ class _BusCheck:
 def bus_check(
     bus: MessageBus, timeout_s: float = BUS_CHECK_TIMEOUT_S, cache_s: float = BUS_CHECK_CACHE_S
 ) -> Check:
-    """Return a check that answers within ``timeout_s`` even while the broker is down."""
+    """Return a check that returns within ``timeout_s`` even while the broker is down."""
     return _BusCheck(bus, timeout_s, cache_s)
 
 

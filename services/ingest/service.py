@@ -268,7 +268,7 @@ class IngestService:
     def reindex(self, tenant_id: str, progress: Progress) -> dict[str, int]:
         """Send AssetIngested again for every asset of the tenant, whatever its status.
 
-        The pipeline embeds each photo again and upserts its vector, so the index then holds
+        The pipeline embeds each photo again and upserts its vector, so the index then contains
         one vector per asset from the current photo model. Every asset is first set back to
         stored, in one transaction before any record is sent, so that ``resume`` sends again
         whatever a crash left unembedded. The old vector stays searchable meanwhile. Returns

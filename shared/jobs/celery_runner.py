@@ -76,7 +76,7 @@ class CeleryJobRunner(JobRunner):
                 retry_policy=SEND_RETRY_POLICY,
             )
         except OperationalError as error:
-            # Left queued, the job would never run; failed, it says why and can be run again.
+            # A job left queued would never run. A failed one shows the reason and can be run again.
             logger.error(
                 "job %s (%s) for tenant %s could not be queued: %s",
                 job.job_id, job.kind, job.tenant_id, error,

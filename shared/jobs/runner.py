@@ -53,8 +53,8 @@ class JobRunner(abc.ABC):
     ) -> Job:
         """Record a job of a registered kind and start it; returns the queued job.
 
-        Raises UnknownJobKind for a kind nobody registered and ValueError for parameters that
-        are not a JSON object. A function in place of ``params`` is the earlier interface: it
+        Raises UnknownJobKind for a kind that no module registered and ValueError for parameters
+        that are not a JSON object. A function in place of ``params`` is the earlier interface: it
         runs in this process whatever the runner.
         """
         legacy = params if callable(params) else None

@@ -70,8 +70,8 @@ export interface Page<T> {
 }
 
 /**
- * The path and query of a page's next link. The server builds the link from the URL it saw,
- * whose host can differ behind a proxy, so the request stays on the app's own origin.
+ * Return the path and query of a page's next link. The server builds the link from the URL it
+ * saw, whose host can differ behind a proxy, so the request stays on the app's own origin.
  */
 export function nextPagePath(next: string): string {
   const url = new URL(next, "http://localhost");

@@ -49,8 +49,8 @@ class ErasedMembers:
         return cls(tenant_id, set(rows))
 
     def matches(self, record: MemberRecord, members: MemberIndex) -> bool:
-        """Whether the row names an erased member, by an identifier or by the member id that
-        importing the row would give the organisation or the person."""
+        """Return whether the row names an erased member, by an identifier or by the member id
+        that importing the row would give the organisation or the person."""
         if not self.hashes:
             return False
         organisation_id = self._organisation_id(record, members)
