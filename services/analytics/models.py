@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 # The jobs table moved to shared.jobs; these names stay importable from here.
@@ -98,6 +99,36 @@ class Participation(SQLModel, table=True):
     event_id: str = Field(primary_key=True, max_length=24, index=True)
     status: ParticipationStatus
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class AnalyticsImport(SQLModel, table=True):
+    """One imported file: a member list, an event list or a sign-up list."""
+
+    __tablename__ = "analytics_imports"
+
+    import_id: str = Field(primary_key=True, max_length=32)
+    tenant_id: str = Field(index=True, max_length=64)
+    kind: str = Field(max_length=32, description="members, events or participations.")
+    filename: str
+    summary: str = Field(default="{}", description="JSON: the import's outcome counts.")
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class AnalyticsImportRecord(SQLModel, table=True):
+    """A record that an import named, so that deleting the import finds what it brought in."""
+
+    __tablename__ = "analytics_import_records"
+    __table_args__ = (
+        Index("ix_analytics_import_records_record", "tenant_id", "record_kind", "record_key"),
+    )
+
+    tenant_id: str = Field(primary_key=True, max_length=64)
+    import_id: str = Field(primary_key=True, max_length=32)
+    record_kind: str = Field(primary_key=True, max_length=16)
+    record_key: str = Field(
+        primary_key=True, max_length=64,
+        description="A member id, an event id, or '<member id> <event id>' for a participation.",
+    )
 
 
 class ColumnMapping(SQLModel, table=True):

@@ -9,7 +9,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, delete, or_, select
 
 from services.analytics.importing.erased import erased_rows
+from services.analytics.importing.provenance import forget_member, imports_naming_member
 from services.analytics.models import (
+    AnalyticsImport,
+    AnalyticsImportRecord,
     ColumnMapping,
     ErasedMember,
     Event,
@@ -100,6 +103,11 @@ def export_member(engine: Engine, tenant_id: str, member_id: str) -> dict[str, o
             }
             for participation, event in rows
         ]
+        exported["imports"] = [
+            {"import_id": row.import_id, "kind": row.kind, "filename": row.filename,
+             "imported_at": row.created_at}
+            for row in imports_naming_member(session, tenant_id, member_id)
+        ]
         exported["exported_at"] = utcnow()
         return exported
 
@@ -129,6 +137,7 @@ def delete_member(engine: Engine, tenant_id: str, member_id: str) -> DeletionRep
             session.add(contact)
         for erased in erased_rows(tenant_id, member):
             session.merge(erased)
+        forget_member(session, tenant_id, member_id)
         session.delete(member)
         session.commit()
     logger.info(
@@ -142,7 +151,7 @@ def delete_tenant(engine: Engine, tenant_id: str) -> None:
     """Delete every analytics row of a tenant."""
     tables = (
         ThemeAssignment, Theme, ThemeRun, TextEmbedding, Participation, Event, Member,
-        ColumnMapping, Job, ErasedMember,
+        ColumnMapping, Job, ErasedMember, AnalyticsImportRecord, AnalyticsImport,
     )
     with Session(engine) as session:
         for table in tables:

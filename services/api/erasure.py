@@ -20,11 +20,12 @@ from shared.storage import ObjectStore
 
 log = logging.getLogger(__name__)
 
-# A data set is the tables of one service's models module, by module prefix.
-DATASETS: dict[str, str] = {
-    "photos": "services.ingest.",
-    "analytics": "services.analytics.",
-    "audience": "services.audience.",
+# A data set is the tables of the models modules under these prefixes: photos include their
+# visual groups.
+DATASETS: dict[str, tuple[str, ...]] = {
+    "photos": ("services.ingest.", "services.search."),
+    "analytics": ("services.analytics.",),
+    "audience": ("services.audience.",),
 }
 
 
@@ -53,11 +54,11 @@ def tenant_tables() -> list[Table]:
 
 
 def dataset_tables(dataset: str) -> list[Table]:
-    prefix = DATASETS[dataset]
+    prefixes = DATASETS[dataset]
     owned = {
         mapper.local_table.name
         for mapper in SQLModel._sa_registry.mappers  # type: ignore[attr-defined]
-        if mapper.class_.__module__.startswith(prefix)
+        if mapper.class_.__module__.startswith(prefixes)
     }
     return [t for t in tenant_tables() if t.name in owned]
 

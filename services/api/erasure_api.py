@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from pydantic import BaseModel, Field
 
+from services.analytics.importing.provenance import AnalyticsImports
 from services.api.erasure import DATASETS, StoreCounts, TenantEraser, dataset_tables
+from services.audience.imports import AudienceImports
+from services.ingest.imports import PhotoImports
+from shared.imports import ImportNotFound, ImportRegistry, ImportRemoval
+from shared.pagination import Cursor, Limit, Page, offset_from, offset_page
 from shared.tenancy import TenantId
 
 router = APIRouter(prefix="/v1", tags=["deletion"])
@@ -23,6 +29,34 @@ class StoreCountsOut(BaseModel):
     @classmethod
     def of(cls, counts: StoreCounts) -> StoreCountsOut:
         return cls(database=counts.database, vectors=counts.vectors, objects=counts.objects)
+
+
+class ImportOut(BaseModel):
+    import_id: str = Field(examples=["3f9c2a7e5b1d4c08a6e2f7b9d0c1e4a5"])
+    kind: str = Field(
+        description="'upload' for photos; members, events or participations for analytics; "
+        "the file's source for audience.",
+        examples=["members"],
+    )
+    label: str = Field(description="The file name, or the first file of an upload.",
+                       examples=["medlemmer-2026.xlsx"])
+    created_at: datetime
+    records: int = Field(
+        description="Records the import named: photos, members, events, participations, "
+        "accounts, posts, follows or engagements.",
+        examples=[412],
+    )
+
+
+class ImportErased(BaseModel):
+    tenant_id: str
+    dataset: str
+    import_id: str
+    removed: StoreCountsOut
+    kept: int = Field(
+        description="Records of the import that stay because another import also names them, "
+        "or a remaining record refers to them."
+    )
 
 
 class Erased(BaseModel):
@@ -51,6 +85,78 @@ def list_datasets(tenant_id: TenantId, erasing: Eraser) -> dict[str, StoreCounts
             counts.vectors = counts.objects = 0
         held[name] = StoreCountsOut.of(counts)
     return held
+
+
+def import_registry(dataset: Dataset, request: Request) -> ImportRegistry:
+    state = request.app.state
+    engine = state.tenants.engine
+    match dataset:
+        case "photos":
+            ingest = getattr(state, "ingest", None)
+            if ingest is None:
+                raise HTTPException(status.HTTP_404_NOT_FOUND, "this server stores no photos")
+            return PhotoImports(
+                engine, ingest, getattr(state, "search", None), getattr(state, "photo_groups", None)
+            )
+        case "analytics":
+            return AnalyticsImports(engine)
+        case "audience":
+            return AudienceImports(engine)
+
+
+Registry = Annotated[ImportRegistry, Depends(import_registry)]
+ImportIdPath = Annotated[
+    str, Path(max_length=64, description="The import id its import report returned.",
+              examples=["3f9c2a7e5b1d4c08a6e2f7b9d0c1e4a5"])
+]
+
+
+@router.get("/datasets/{dataset}/imports")
+def list_imports(
+    request: Request,
+    dataset: Dataset,
+    tenant_id: TenantId,
+    registry: Registry,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[ImportOut]:
+    """List the data set's imports, newest first: photo uploads, member and event files, or
+    Instagram files."""
+    offset = offset_from(cursor)
+    rows = registry.list_imports(tenant_id, limit + 1, offset)
+    items = [ImportOut.model_validate(row, from_attributes=True) for row in rows]
+    return offset_page(request, items, offset, limit)
+
+
+@router.delete("/datasets/{dataset}/imports/{import_id}")
+def delete_import(
+    dataset: Dataset,
+    import_id: ImportIdPath,
+    tenant_id: TenantId,
+    registry: Registry,
+    confirm: Annotated[str, Query(max_length=64, description="The import id again.")],
+) -> ImportErased:
+    """Delete one import and the records that no other import names, in every store."""
+    if confirm != import_id:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"confirmation {confirm!r} does not match: pass confirm={import_id} to delete the "
+            "import and the records only it brought in",
+        )
+    try:
+        removed = registry.delete_import(tenant_id, import_id)
+    except ImportNotFound as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
+    return ImportErased(
+        tenant_id=tenant_id, dataset=dataset, import_id=import_id,
+        removed=_removed_counts(removed), kept=removed.kept,
+    )
+
+
+def _removed_counts(removed: ImportRemoval) -> StoreCountsOut:
+    return StoreCountsOut(
+        database=removed.database, vectors=removed.vectors, objects=removed.objects
+    )
 
 
 @router.delete("/datasets/{dataset}")

@@ -114,6 +114,27 @@ class AudienceImport(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class AudienceImportRecord(SQLModel, table=True):
+    """A record that an import named, so that deleting the import finds what it brought in.
+
+    ``record_id`` is the id of an account, post or engagement; a follow is the pair
+    (``record_id`` follower, ``other_id`` followed). A merge of two accounts moves the records
+    to the account that stays, so a record can be listed twice for one import.
+    """
+
+    __tablename__ = "audience_import_records"
+    __table_args__ = (
+        Index("ix_audience_import_records_record", "tenant_id", "record_kind", "record_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    tenant_id: str = Field(max_length=64)
+    import_id: str = Field(index=True, max_length=32)
+    record_kind: str = Field(max_length=16, description="account, post, follow or engagement.")
+    record_id: int
+    other_id: int | None = None
+
+
 class ErasedHandle(SQLModel, table=True):
     """A person erased on request; later imports skip the handle, so the erasure holds.
 

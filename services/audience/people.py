@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.engine import Connection, Engine
 
+from services.audience.imports import prune_import_records, scrub_typical_members
 from services.audience.models import Community, utcnow
 from services.audience.store import (
     ACCOUNTS,
@@ -216,6 +217,8 @@ def erase_person(engine: Engine, tenant_id: str, handle: str) -> ErasureReport:
         ).rowcount
         connection.execute(delete(ALIASES).where(ALIASES.c.account_id == account_id))
         connection.execute(delete(ACCOUNTS).where(ACCOUNTS.c.id == account_id))
+        prune_import_records(connection, tenant_id)
+        scrub_typical_members(connection, tenant_id, set(handles))
         for erased in handles:
             connection.execute(
                 delete(ERASED).where(

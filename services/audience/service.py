@@ -18,6 +18,7 @@ from services.audience.engagement import EngagementMetrics, engagement_metrics
 from services.audience.graph import AudienceData, build_audience_graph
 from services.audience.importing import InvalidImport, parse_upload
 from services.audience.importing.records import AccountRole, normalize_handle
+from services.audience.imports import record_named
 from services.audience.labels import CommunityDescription, describe_communities
 from services.audience.models import (
     AudienceImport,
@@ -36,7 +37,7 @@ from services.audience.people import (
     search_handles,
 )
 from services.audience.snapshot import load_audience
-from services.audience.store import ACCOUNTS, ENGAGEMENTS, FOLLOWS, ImportSummary, apply_batch
+from services.audience.store import ACCOUNTS, ENGAGEMENTS, FOLLOWS, ImportSummary, store_batch
 from services.audience.text_encoder import TextEncoder
 from services.audience.vectors import CachedEncoder
 
@@ -103,9 +104,10 @@ class AudienceService:
         if account is None and filename.lower().endswith(".json"):
             account = self._only_brand(tenant_id)
         batch = parse_upload(filename, data, account=account, role=role)
-        summary = apply_batch(self.engine, tenant_id, batch)
         import_id = uuid.uuid4().hex
         with self.engine.begin() as connection:
+            summary, named = store_batch(connection, tenant_id, batch)
+            record_named(connection, tenant_id, import_id, named)
             connection.execute(
                 insert(IMPORTS).values(
                     import_id=import_id,

@@ -32,6 +32,7 @@ from services.audience.models import (
     AudienceAlias,
     AudienceEngagement,
     AudienceFollow,
+    AudienceImportRecord,
     AudiencePost,
     CommunityMembership,
     ErasedHandle,
@@ -48,6 +49,7 @@ FOLLOWS: Table = AudienceFollow.__table__  # type: ignore[attr-defined]
 ENGAGEMENTS: Table = AudienceEngagement.__table__  # type: ignore[attr-defined]
 ERASED: Table = ErasedHandle.__table__  # type: ignore[attr-defined]
 MEMBERSHIPS: Table = CommunityMembership.__table__  # type: ignore[attr-defined]
+IMPORT_RECORDS: Table = AudienceImportRecord.__table__  # type: ignore[attr-defined]
 
 
 def handle_hash(tenant_id: str, handle: str) -> str:
@@ -84,17 +86,49 @@ class _Accounts:
         return self.by_handle.get(handle) or self.by_alias.get(handle)
 
 
+@dataclass
+class NamedRecords:
+    """The ids of the records one batch named: what deleting its import looks at."""
+
+    accounts: set[int] = field(default_factory=set)
+    posts: set[int] = field(default_factory=set)
+    follows: set[tuple[int, int]] = field(default_factory=set)
+    engagements: set[int] = field(default_factory=set)
+
+
 def apply_batch(engine: Engine, tenant_id: str, batch: ImportBatch) -> ImportSummary:
     """Store the batch for the tenant in one transaction and return what changed."""
-    summary = ImportSummary(warnings=list(batch.warnings))
     with engine.begin() as connection:
-        erased = _erased_in_batch(connection, tenant_id, batch)
-        summary.skipped_erased = len(erased)
-        accounts = _load_accounts(connection, tenant_id, batch)
-        _resolve_accounts(connection, tenant_id, batch, accounts, erased, summary)
-        post_ids = _store_posts(connection, tenant_id, batch, accounts, summary)
-        _store_follows(connection, tenant_id, batch, accounts, erased, summary)
-        _store_engagements(connection, tenant_id, batch, accounts, post_ids, erased, summary)
+        summary, _ = store_batch(connection, tenant_id, batch)
+    return summary
+
+
+def store_batch(
+    connection: Connection, tenant_id: str, batch: ImportBatch
+) -> tuple[ImportSummary, NamedRecords]:
+    """Store the batch in the caller's transaction; return what changed and what it named."""
+    summary = ImportSummary(warnings=list(batch.warnings))
+    named = NamedRecords()
+    erased = _erased_in_batch(connection, tenant_id, batch)
+    summary.skipped_erased = len(erased)
+    accounts = _load_accounts(connection, tenant_id, batch)
+    _resolve_accounts(connection, tenant_id, batch, accounts, erased, summary)
+    named.accounts = {
+        account_id
+        for handle in batch.accounts
+        if handle not in erased and (account_id := accounts.find(handle)) is not None
+    }
+    post_ids = _store_posts(connection, tenant_id, batch, accounts, summary)
+    named.posts = {
+        post_ids[key]
+        for key in [post.post_key for post in batch.posts]
+        + [e.post_key for e in batch.engagements if e.post_key and e.actor not in erased]
+        if key in post_ids
+    }
+    named.follows = _store_follows(connection, tenant_id, batch, accounts, erased, summary)
+    named.engagements = _store_engagements(
+        connection, tenant_id, batch, accounts, post_ids, erased, summary
+    )
     logger.info(
         "tenant %s: stored %s batch: %d accounts created, %d follows, %d engagements, "
         "%d posts created",
@@ -105,7 +139,7 @@ def apply_batch(engine: Engine, tenant_id: str, batch: ImportBatch) -> ImportSum
         summary.engagements_added,
         summary.posts_created,
     )
-    return summary
+    return summary, named
 
 
 def _erased_in_batch(connection: Connection, tenant_id: str, batch: ImportBatch) -> set[str]:
@@ -279,6 +313,16 @@ def _merge_accounts(
     connection.execute(
         update(ALIASES).where(ALIASES.c.account_id == source).values(account_id=target)
     )
+    for column in ("record_id", "other_id"):
+        connection.execute(
+            update(IMPORT_RECORDS)
+            .where(
+                IMPORT_RECORDS.c.tenant_id == tenant_id,
+                IMPORT_RECORDS.c.record_kind.in_(["account", "follow"]),
+                IMPORT_RECORDS.c[column] == source,
+            )
+            .values({column: target})
+        )
     connection.execute(delete(MEMBERSHIPS).where(MEMBERSHIPS.c.account_id == source))
     connection.execute(delete(ACCOUNTS).where(ACCOUNTS.c.id == source))
     handle = accounts.handle_of.pop(source)
@@ -523,7 +567,8 @@ def _store_follows(
     accounts: _Accounts,
     erased: set[str],
     summary: ImportSummary,
-) -> None:
+) -> set[tuple[int, int]]:
+    """Insert the batch's follows; return every (follower, followed) pair it named."""
     rows: dict[tuple[int, int], dict] = {}
     for follow in batch.follows:
         if follow.follower in erased or follow.followed in erased:
@@ -538,6 +583,7 @@ def _store_follows(
             "followed_at": follow.followed_at,
         }
     summary.follows_added += _insert_ignoring_duplicates(connection, FOLLOWS, list(rows.values()))
+    return set(rows)
 
 
 def _store_engagements(
@@ -548,7 +594,8 @@ def _store_engagements(
     post_ids: dict[str, int],
     erased: set[str],
     summary: ImportSummary,
-) -> None:
+) -> set[int]:
+    """Insert the batch's engagements; return the ids of every engagement it named."""
     rows: dict[str, dict] = {}
     for engagement in batch.engagements:
         if engagement.actor in erased:
@@ -570,6 +617,16 @@ def _store_engagements(
     summary.engagements_added += _insert_ignoring_duplicates(
         connection, ENGAGEMENTS, list(rows.values())
     )
+    ids: set[int] = set()
+    for chunk in _chunks(sorted(rows)):
+        ids.update(
+            connection.execute(
+                select(ENGAGEMENTS.c.id).where(
+                    ENGAGEMENTS.c.tenant_id == tenant_id, ENGAGEMENTS.c.engagement_key.in_(chunk)
+                )
+            ).scalars()
+        )
+    return ids
 
 
 def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:

@@ -185,11 +185,16 @@ def get_original(asset_id: str, tenant_id: TenantId, ingest: IngestDep) -> Respo
 @router.delete(
     "/v1/assets/{asset_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_NO_ASSET
 )
-def delete_asset(asset_id: str, tenant_id: TenantId, ingest: IngestDep) -> Response:
+def delete_asset(
+    asset_id: str, request: Request, tenant_id: TenantId, ingest: IngestDep
+) -> Response:
     try:
         ingest.delete_asset(tenant_id, asset_id)
     except AssetNotFound as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
+    groups = getattr(request.app.state, "photo_groups", None)
+    if groups is not None:
+        groups.forget_assets(tenant_id, [asset_id])
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -221,8 +221,10 @@ class IngestService:
         """Return the bytes that were uploaded."""
         return self._read_object(tenant_id, asset_id, ORIGINALS, "original")
 
-    def delete_asset(self, tenant_id: str, asset_id: str) -> None:
+    def delete_asset(self, tenant_id: str, asset_id: str) -> int:
         """Delete the asset's row, original and thumbnail, and tell search to drop its vector.
+
+        Returns how many stored files were deleted.
 
         NOTE: a photo deleted while its AssetEmbedded record is still in flight can be indexed
         after the AssetDeleted record is handled, because the two topics are not ordered
@@ -231,11 +233,16 @@ class IngestService:
         with session_scope(self._engine) as session:
             session.delete(_find_asset(session, tenant_id, asset_id))
             session.commit()
+        files = 0
         for kind in (ORIGINALS, THUMBNAILS):
-            self._objects.delete(object_key(tenant_id, kind, asset_id))
+            key = object_key(tenant_id, kind, asset_id)
+            if self._objects.exists(key):
+                self._objects.delete(key)
+                files += 1
         deleted = AssetDeleted(version=CONTRACT_VERSION, tenant_id=tenant_id, asset_id=asset_id)
         self._bus.publish(ASSET_DELETED.name, tenant_id, deleted.SerializeToString())
         log.info("deleted asset %s of tenant %s", asset_id, tenant_id)
+        return files
 
     def delete_tenant(self, tenant_id: str) -> int:
         """Delete every asset, upload and stored object of the tenant; returns the asset count."""

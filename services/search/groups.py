@@ -18,11 +18,12 @@ import logging
 import math
 import time
 import uuid
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import delete, func, insert
+from sqlalchemy import delete, func, insert, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -196,6 +197,46 @@ class PhotoGroups:
             session.commit()
         log.info("renamed photo group %s of tenant %s", group_id, tenant_id)
         return group
+
+    def forget_assets(self, tenant_id: str, asset_ids: Sequence[str]) -> int:
+        """Take deleted photos out of the tenant's groups; returns the memberships removed.
+
+        A group keeps its name and shrinks, its covers lose the photos, and a group left
+        without photos is deleted.
+        """
+        removed = 0
+        with self.engine.begin() as connection:
+            for start in range(0, len(asset_ids), _INSERT_CHUNK):
+                chunk = list(asset_ids[start : start + _INSERT_CHUNK])
+                where = (MEMBERS.c.tenant_id == tenant_id, MEMBERS.c.asset_id.in_(chunk))
+                shrunk = Counter(
+                    connection.execute(select(MEMBERS.c.group_id).where(*where)).scalars()
+                )
+                removed += connection.execute(delete(MEMBERS).where(*where)).rowcount
+                for group_id, count in shrunk.items():
+                    connection.execute(
+                        update(GROUPS)
+                        .where(GROUPS.c.tenant_id == tenant_id, GROUPS.c.group_id == group_id)
+                        .values(size=GROUPS.c.size - count)
+                    )
+            gone = set(asset_ids)
+            groups = connection.execute(
+                select(GROUPS.c.group_id, GROUPS.c.cover_asset_ids).where(
+                    GROUPS.c.tenant_id == tenant_id
+                )
+            ).all()
+            for group_id, covers in groups:
+                kept = [asset_id for asset_id in json.loads(covers) if asset_id not in gone]
+                if len(kept) != len(json.loads(covers)):
+                    connection.execute(
+                        update(GROUPS)
+                        .where(GROUPS.c.tenant_id == tenant_id, GROUPS.c.group_id == group_id)
+                        .values(cover_asset_ids=json.dumps(kept))
+                    )
+            connection.execute(
+                delete(GROUPS).where(GROUPS.c.tenant_id == tenant_id, GROUPS.c.size <= 0)
+            )
+        return removed
 
     def _replace(
         self, tenant_id: str, run_id: str, model_id: str, drafts: list[GroupDraft]

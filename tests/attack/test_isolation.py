@@ -55,7 +55,7 @@ OWNED_PARAMETERS = frozenset({
 NARROW = frozenset({"key without the action", "viewer without the action"})
 # Values for parameters that are not ids, so that a request reaches the handler.
 PLAIN_VALUES = {
-    "kind": "members", "figure": "attendance", "dataset": "photos", "q": "sofa",
+    "kind": "members", "figure": "attendance", "dataset": "audience", "q": "sofa",
     "text": "sofa", "influencers": "hyggehanne,haveliv_henrik", "format": "json",
 }
 
@@ -108,13 +108,15 @@ def _routes(http: TestClient) -> list[tuple[str, RouteContext]]:
 
 def _url(route: RouteContext, ids: dict[str, str]) -> tuple[str, dict[str, str]]:
     path = route.path
+    # A deletion's confirm repeats the object it deletes: the last path parameter, or the tenant.
+    confirm = ids.get("confirm", "victim-co")
     for param in route.dependant.path_params:
-        value = ids.get(param.name) or PLAIN_VALUES.get(param.name, "1")
-        path = path.replace("{" + param.name + "}", value)
+        confirm = ids.get(param.name) or PLAIN_VALUES.get(param.name, "1")
+        path = path.replace("{" + param.name + "}", confirm)
     query = {}
     for param in route.dependant.query_params:
         if param.name == "confirm":
-            query["confirm"] = ids.get("confirm", "victim-co")
+            query["confirm"] = confirm
         elif param.field_info.is_required():
             query[param.name] = ids.get(param.name) or PLAIN_VALUES.get(param.name, "1")
     return path, query

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import uuid
 from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
@@ -20,6 +21,13 @@ from services.analytics.importing.erased import ErasedMembers
 from services.analytics.importing.keys import content_hash, event_id
 from services.analytics.importing.members import MemberIndex
 from services.analytics.importing.outcomes import Outcome, RowOutcomes
+from services.analytics.importing.provenance import (
+    EVENT,
+    MEMBER,
+    PARTICIPATION,
+    participation_key,
+    record_import,
+)
 from services.analytics.importing.records import (
     EventRecord,
     ParticipationRecord,
@@ -50,10 +58,12 @@ class ImportReport:
     the strongest thing it did, and a row that repeats an earlier one of the same file counts as
     unchanged. ``skipped_erased`` counts rows that name a member erased on request.
     ``members_created`` and ``events_created`` count the records a sign-up list added besides,
-    and ``warnings`` names the rows that added them.
+    and ``warnings`` names the rows that added them. ``import_id`` names the import for
+    listing and deleting it later.
     """
 
     kind: str
+    import_id: str = ""
     rows: int = 0
     created: int = 0
     updated: int = 0
@@ -106,29 +116,34 @@ class Importer:
         saved = self.saved_mapping(tenant_id, kind) | (mapping or {})
         columns = map_columns(kind, table.headers, saved)
         report = ImportReport(
-            kind=kind.value, rows=len(table.rows) + len(table.unreadable), columns=columns,
+            kind=kind.value, import_id=uuid.uuid4().hex,
+            rows=len(table.rows) + len(table.unreadable), columns=columns,
             rejected=[RejectedRow(row.line, row.reason) for row in table.unreadable],
         )
         with Session(self.engine, expire_on_commit=False) as session:
             match kind:
                 case FileKind.MEMBERS:
-                    self._import_members(session, tenant_id, table.rows, columns, report)
+                    named = self._import_members(session, tenant_id, table.rows, columns, report)
                 case FileKind.EVENTS:
-                    self._import_events(session, tenant_id, table.rows, columns, report)
+                    named = self._import_events(session, tenant_id, table.rows, columns, report)
                 case FileKind.PARTICIPATIONS:
-                    self._import_participations(session, tenant_id, table.rows, columns, report)
+                    named = self._import_participations(
+                        session, tenant_id, table.rows, columns, report
+                    )
+            report.rejected.sort(key=lambda row: row.line)
+            record_import(session, tenant_id, report.import_id, filename, report, named)
             session.commit()
-        report.rejected.sort(key=lambda row: row.line)
         logger.info(
-            "imported %s file %r for tenant %s: %d rows, %d created, %d updated, %d unchanged, "
-            "%d skipped as erased, %d rejected in %.2f s",
-            kind, filename, tenant_id, report.rows, report.created, report.updated,
+            "imported %s file %r for tenant %s as import %s: %d rows, %d created, %d updated, "
+            "%d unchanged, %d skipped as erased, %d rejected in %.2f s",
+            kind, filename, tenant_id, report.import_id, report.rows, report.created,
+            report.updated,
             report.unchanged, report.skipped_erased, len(report.rejected),
             time.perf_counter() - started,
         )
         return report
 
-    def _import_members(self, session, tenant_id, rows, columns, report) -> None:  # type: ignore[no-untyped-def]
+    def _import_members(self, session, tenant_id, rows, columns, report) -> dict[str, set[str]]:  # type: ignore[no-untyped-def]
         index = MemberIndex.load(session, tenant_id)
         erased = ErasedMembers.load(session, tenant_id)
         for row in rows:
@@ -144,8 +159,9 @@ class Importer:
             index.upsert(record)
             index.rows.end_row()
         report.count(index.rows)
+        return {MEMBER: index.created | index.touched}
 
-    def _import_events(self, session, tenant_id, rows, columns, report) -> None:  # type: ignore[no-untyped-def]
+    def _import_events(self, session, tenant_id, rows, columns, report) -> dict[str, set[str]]:  # type: ignore[no-untyped-def]
         events = EventIndex.load(session, tenant_id)
         for row in rows:
             try:
@@ -157,8 +173,11 @@ class Importer:
             events.upsert(record)
             events.rows.end_row()
         report.count(events.rows)
+        return {EVENT: events.created | events.touched}
 
-    def _import_participations(self, session, tenant_id, rows, columns, report) -> None:  # type: ignore[no-untyped-def]
+    def _import_participations(  # type: ignore[no-untyped-def]
+        self, session, tenant_id, rows, columns, report
+    ) -> dict[str, set[str]]:
         members = MemberIndex.load(session, tenant_id)
         events = EventIndex.load(session, tenant_id)
         existing = {
@@ -170,6 +189,7 @@ class Importer:
         erased = ErasedMembers.load(session, tenant_id)
         new_members: list[str] = []
         new_events: list[str] = []
+        named: set[tuple[str, str]] = set()
         outcomes = RowOutcomes()
         for row in rows:
             try:
@@ -182,10 +202,12 @@ class Importer:
                 continue
             members_before, events_before = len(members.created), len(events.created)
             outcomes.begin_row()
-            outcomes.mark(
-                self._upsert_participation(session, tenant_id, record, members, events, existing)
+            outcome, key = self._upsert_participation(
+                session, tenant_id, record, members, events, existing
             )
+            outcomes.mark(outcome)
             outcomes.end_row()
+            named.add(key)
             if len(members.created) > members_before:
                 new_members.append(f"line {row.line} ({_participant_label(record)})")
             if len(events.created) > events_before:
@@ -203,11 +225,16 @@ class Importer:
             report.warnings.append(
                 "created events the event list does not contain: " + _listing(new_events)
             )
+        return {
+            PARTICIPATION: {participation_key(*key) for key in named},
+            MEMBER: members.created | members.touched | {member_id for member_id, _ in named},
+            EVENT: events.created | {event_id for _, event_id in named},
+        }
 
     @staticmethod
     def _upsert_participation(  # type: ignore[no-untyped-def]
         session, tenant_id, record: ParticipationRecord, members, events, existing
-    ) -> Outcome:
+    ) -> tuple[Outcome, tuple[str, str]]:
         member_id = members.upsert_participant(record.member)
         event = events.find_or_create(record.event_title, record.event_date)
         key = (member_id, event.event_id)
@@ -219,13 +246,13 @@ class Importer:
             )
             existing[key] = row
             session.add(row)
-            return "created"
+            return "created", key
         if row.status == record.status:
-            return "unchanged"
+            return "unchanged", key
         row.status = record.status
         row.updated_at = utcnow()
         session.add(row)
-        return "updated"
+        return "updated", key
 
 
 _LISTED_MAX = 20

@@ -45,7 +45,7 @@ def theme_text(event: Event) -> str:
     return f"{event.title}. {event.description}" if event.description else event.title
 
 
-def _text_hash(text: str) -> str:
+def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -98,7 +98,7 @@ class ThemeService:
         self, tenant_id: str, texts: list[str], context: JobContext
     ) -> np.ndarray:
         model_id = self.embedder.model_id
-        hashes = [_text_hash(text) for text in texts]
+        hashes = [text_hash(text) for text in texts]
         cached: dict[str, np.ndarray] = {}
         unique = sorted(set(hashes))
         with Session(self.engine) as session:

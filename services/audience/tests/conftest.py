@@ -17,6 +17,7 @@ AUDIENCE_TABLES = [
         models.AudienceFollow,
         models.AudienceEngagement,
         models.AudienceImport,
+        models.AudienceImportRecord,
         models.ErasedHandle,
         models.AudienceTextVector,
         models.CommunityRun,

@@ -1,0 +1,143 @@
+"""A tenant's photo uploads as imports: listed, and deleted one upload at a time.
+
+Deleting an upload deletes the photos that no other upload of the tenant also brought: their
+rows, originals, thumbnails, vectors and places in the visual groups. A photo that another
+upload also contained (a duplicate there) stays.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Protocol
+
+from sqlalchemy import delete, distinct, func, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col
+
+from services.ingest.models import Asset, Upload, UploadItem
+from services.ingest.service import IngestService
+from shared.db import session_scope
+from shared.imports import ImportInfo, ImportNotFound, ImportRemoval
+
+log = logging.getLogger(__name__)
+
+_CHUNK = 500
+
+
+class PhotoVectors(Protocol):
+    def count_tenant(self, tenant_id: str) -> int: ...
+
+    def delete_assets(self, tenant_id: str, asset_ids: Sequence[str]) -> None: ...
+
+
+class GroupMemberships(Protocol):
+    def forget_assets(self, tenant_id: str, asset_ids: Sequence[str]) -> int: ...
+
+
+class PhotoImports:
+    def __init__(
+        self,
+        engine: Engine,
+        ingest: IngestService,
+        vectors: PhotoVectors | None,
+        groups: GroupMemberships | None,
+    ) -> None:
+        self._engine = engine
+        self._ingest = ingest
+        self._vectors = vectors
+        self._groups = groups
+
+    def list_imports(self, tenant_id: str, limit: int, offset: int) -> list[ImportInfo]:
+        with session_scope(self._engine) as session:
+            uploads = session.execute(
+                select(Upload)
+                .where(col(Upload.tenant_id) == tenant_id)
+                .order_by(col(Upload.created_at).desc(), col(Upload.upload_id))
+                .limit(limit)
+                .offset(offset)
+            ).scalars().all()
+            infos = []
+            for upload in uploads:
+                items = session.execute(
+                    select(func.count(), func.min(UploadItem.path), func.count(distinct(
+                        UploadItem.asset_id
+                    ))).where(col(UploadItem.upload_id) == upload.upload_id)
+                ).one()
+                infos.append(
+                    ImportInfo(
+                        import_id=upload.upload_id, kind="upload", label=_label(*items[:2]),
+                        created_at=upload.created_at, records=items[2],
+                    )
+                )
+        return infos
+
+    def delete_import(self, tenant_id: str, import_id: str) -> ImportRemoval:
+        """Delete the upload and the photos only it brought; raises ImportNotFound."""
+        removal = ImportRemoval()
+        with session_scope(self._engine) as session:
+            upload = session.get(Upload, import_id)
+            if upload is None or upload.tenant_id != tenant_id:
+                raise ImportNotFound(f"import {import_id!r} was not found")
+            named = set(
+                session.execute(
+                    select(UploadItem.asset_id).where(
+                        col(UploadItem.upload_id) == import_id,
+                        col(UploadItem.asset_id).is_not(None),
+                    )
+                ).scalars()
+            )
+            elsewhere = _named_elsewhere(session, tenant_id, import_id, sorted(named))
+            orphans = sorted(
+                asset_id for asset_id in named - elsewhere
+                if session.get(Asset, (tenant_id, asset_id)) is not None
+            )
+        removal.kept = len(named) - len(orphans)
+
+        # Files and vectors go before the rows that list them: should this stop half-way, the
+        # upload is still there to delete again.
+        vectors_before = self._vectors.count_tenant(tenant_id) if self._vectors else 0
+        for asset_id in orphans:
+            removal.objects += self._ingest.delete_asset(tenant_id, asset_id)
+        removal.add("assets", len(orphans))
+        if self._vectors is not None:
+            self._vectors.delete_assets(tenant_id, orphans)
+            removal.vectors = vectors_before - self._vectors.count_tenant(tenant_id)
+        if self._groups is not None:
+            removal.add("photo_group_members", self._groups.forget_assets(tenant_id, orphans))
+        with session_scope(self._engine) as session:
+            removal.add("upload_items", session.execute(
+                delete(UploadItem).where(col(UploadItem.upload_id) == import_id)
+            ).rowcount)
+            removal.add("uploads", session.execute(
+                delete(Upload).where(col(Upload.upload_id) == import_id)
+            ).rowcount)
+            session.commit()
+        log.info(
+            "deleted upload %s of tenant %s: %d photos, %d files, %d vectors; %d photos kept",
+            import_id, tenant_id, len(orphans), removal.objects, removal.vectors, removal.kept,
+        )
+        return removal
+
+
+def _named_elsewhere(
+    session: Session, tenant_id: str, import_id: str, asset_ids: list[str]
+) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(asset_ids), _CHUNK):
+        found.update(
+            session.execute(
+                select(UploadItem.asset_id).where(
+                    col(UploadItem.tenant_id) == tenant_id,
+                    col(UploadItem.upload_id) != import_id,
+                    col(UploadItem.asset_id).in_(asset_ids[start : start + _CHUNK]),
+                )
+            ).scalars()
+        )
+    return found
+
+
+def _label(files: int, first_path: str | None) -> str:
+    if not first_path:
+        return "empty upload"
+    return first_path if files == 1 else f"{first_path} and {files - 1} more files"
