@@ -324,3 +324,19 @@ def test_community_run_reports_each_step(client, tenant) -> None:
     assert [share for share, _ in steps] == [0.0, 0.1, 0.5, 0.8, 0.9]
     assert steps[2][1] == "finding communities among 24 members"
     assert steps[3][1] == "describing 2 communities"
+
+
+def test_erased_person_leaves_community_descriptions(client, tenant) -> None:
+    headers = {"X-Tenant": tenant}
+    run_communities(client, tenant, min_community_size=3)
+    listed = client.get("/v1/audience/communities", headers=headers).json()["items"]
+    typical = [handle for community in listed for handle in community["typical_members"]]
+    assert typical, "the run names no typical member to erase"
+
+    erased = client.delete(f"/v1/audience/people/{typical[0]}", headers=headers)
+    assert erased.status_code == 200, erased.text
+
+    listed = client.get("/v1/audience/communities", headers=headers).json()["items"]
+    remaining = [handle for community in listed for handle in community["typical_members"]]
+    assert typical[0] not in remaining
+    assert len(remaining) == len(typical) - 1
