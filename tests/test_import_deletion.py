@@ -132,6 +132,14 @@ def test_analytics_import_deletion_keeps_records_others_name(
     )
     assert gone.status_code == 404
 
+    audit = http.get("/v1/audit-log", headers=owner.key_headers).json()["items"]
+    deletions = [
+        (event["target"], event["outcome"]) for event in audit
+        if event["action"] == "DELETE /v1/datasets/{dataset}/imports/{import_id}"
+    ]
+    assert (f"/v1/datasets/analytics/imports/{sign_ups['import_id']}", "succeeded") in deletions
+    assert (f"/v1/datasets/analytics/imports/{events['import_id']}", "failed") in deletions
+
 
 def test_member_export_and_erasure_follow_imports(
     stack_and_tenants: tuple[EmbeddedStack, TestClient, SeededTenant, SeededTenant],
