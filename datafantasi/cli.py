@@ -63,6 +63,11 @@ def check_settings() -> None:
 
 
 def _client(api: str, key: str = "", admin_token: str = "") -> DatafantasiClient:
+    if not key and not admin_token:
+        _fail(
+            "no API key: pass --key or set DATAFANTASI_API_KEY to a key of the tenant "
+            "(`datafantasi tenant create` prints one)"
+        )
     if not api:
         settings = Settings()
         api = f"http://{settings.api.host}:{settings.api.port}"

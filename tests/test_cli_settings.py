@@ -55,3 +55,16 @@ def test_invalid_setting_is_one_line_and_exit_2(
     assert "'carrier-pigeon'" in backend
     assert "memory, kafka" in backend
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("command", [["search", "trappe"], ["status"], ["ingest", "."]])
+def test_missing_api_key_names_option_and_variable(
+    command: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DATAFANTASI_API_KEY", raising=False)
+
+    result = CliRunner().invoke(cli.app, [*command, "--api", "http://127.0.0.1:9"])
+
+    assert result.exit_code == 1
+    assert "--key" in result.output
+    assert "DATAFANTASI_API_KEY" in result.output
