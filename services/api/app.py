@@ -20,6 +20,7 @@ from services.api.auth import Security, authorize
 from services.api.docs_page import docs_routes
 from services.api.erasure_api import router as erasure_router
 from services.api.errors import ERROR_RESPONSES, add_error_bodies
+from services.api.openapi_nulls import keep_example_nulls
 from services.api.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from services.api.records import add_audit_and_idempotency
 from services.api.tenants import TenantDirectory
@@ -73,6 +74,7 @@ def create_app(
     add_metrics(app)
     add_audit_and_idempotency(app)
     add_error_bodies(app)
+    keep_example_nulls(app)
     app.router.routes.extend(docs_routes(app))
     app.router.routes.extend(web_routes())
     return app
