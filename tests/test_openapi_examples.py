@@ -76,6 +76,9 @@ def schema_has_example(document: Document, schema: Schema) -> bool:
     is not null, or on every property of an object, because Swagger UI builds an object's
     example from its properties' examples.
     """
+    # A $ref may carry its own examples beside it, as pydantic writes a field's examples.
+    if schema.get("examples") or "example" in schema:
+        return True
     schema = resolve(document, schema)
     if schema.get("examples") or "example" in schema:
         return True

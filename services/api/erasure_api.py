@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.api.erasure import DATASETS, StoreCounts, TenantEraser, dataset_tables
+from shared.openapi_examples import TENANT_ID, response_examples
 from shared.tenancy import TenantId
 
 router = APIRouter(prefix="/v1", tags=["deletion"])
@@ -15,7 +16,15 @@ router = APIRouter(prefix="/v1", tags=["deletion"])
 Dataset = Literal["photos", "analytics", "audience"]
 
 
+_PHOTO_COUNTS = {
+    "database": {"upload_items": 3, "uploads": 1, "assets": 2}, "vectors": 2, "objects": 4,
+}
+_NO_COUNTS: dict[str, object] = {"database": {}, "vectors": 0, "objects": 0}
+
+
 class StoreCountsOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_PHOTO_COUNTS]})
+
     database: dict[str, int] = Field(description="Rows per table.", examples=[{"assets": 12}])
     vectors: int = Field(description="Vectors in the search index.")
     objects: int = Field(description="Stored files: originals and thumbnails.")
@@ -26,6 +35,12 @@ class StoreCountsOut(BaseModel):
 
 
 class Erased(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"tenant_id": TENANT_ID, "erased": "photos", "removed": _PHOTO_COUNTS}]
+        }
+    )
+
     tenant_id: str
     erased: str = Field(description="'tenant' or the name of the data set.")
     removed: StoreCountsOut
@@ -41,7 +56,15 @@ def eraser(request: Request) -> TenantEraser:
 Eraser = Annotated[TenantEraser, Depends(eraser)]
 
 
-@router.get("/datasets")
+# Not a model: the data sets are the keys, and DATASETS may gain more.
+@router.get(
+    "/datasets",
+    responses=response_examples({
+        "application/json": {
+            "photos": _PHOTO_COUNTS, "analytics": _NO_COUNTS, "audience": _NO_COUNTS,
+        }
+    }),
+)
 def list_datasets(tenant_id: TenantId, erasing: Eraser) -> dict[str, StoreCountsOut]:
     """Return how many items each data set has in each store."""
     held = {}
@@ -55,10 +78,13 @@ def list_datasets(tenant_id: TenantId, erasing: Eraser) -> dict[str, StoreCounts
 
 @router.delete("/datasets/{dataset}")
 def delete_dataset(
-    dataset: Dataset,
+    dataset: Annotated[Dataset, Path(description="The data set to delete.", examples=["audience"])],
     tenant_id: TenantId,
     erasing: Eraser,
-    confirm: Annotated[str, Query(max_length=64, description="The data set's name again.")],
+    confirm: Annotated[
+        str,
+        Query(max_length=64, description="The data set's name again.", examples=["audience"]),
+    ],
 ) -> Erased:
     """Delete every row of one data set, and for photos their vectors, originals and thumbnails."""
     if confirm != dataset:
@@ -74,7 +100,9 @@ def delete_dataset(
 def delete_tenant(
     tenant_id: TenantId,
     erasing: Eraser,
-    confirm: Annotated[str, Query(max_length=64, description="The tenant's id again.")],
+    confirm: Annotated[
+        str, Query(max_length=64, description="The tenant's id again.", examples=[TENANT_ID])
+    ],
 ) -> Erased:
     """Delete the tenant and everything it has in every store; its keys and users stop working."""
     if confirm != tenant_id:
