@@ -26,7 +26,7 @@ INFLUENCER = "hyggehanne"
 CREATED_AT = "2026-03-02T09:15:27.642508Z"
 UPDATED_AT = "2026-03-02T09:16:03.990940Z"
 # Links are absolute: the server builds them from the URL of the request.
-BASE_URL = "https://datafantasi.staalbyg.dk"
+BASE_URL = "https://datafantasi.example.com"
 
 
 def response_examples(

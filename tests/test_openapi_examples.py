@@ -74,13 +74,17 @@ def schema_has_example(document: Document, schema: Schema) -> bool:
 
     An example counts on the schema itself, on an array's items, on a branch of ``anyOf`` that
     is not null, or on every property of an object, because Swagger UI builds an object's
-    example from its properties' examples.
+    example from its properties' examples. A file (format binary, or a contentMediaType)
+    needs none: no JSON value can show its bytes, and Swagger UI offers a file picker or a
+    download for it.
     """
     # A $ref may carry its own examples beside it, as pydantic writes a field's examples.
     if schema.get("examples") or "example" in schema:
         return True
     schema = resolve(document, schema)
     if schema.get("examples") or "example" in schema:
+        return True
+    if schema.get("format") == "binary" or "contentMediaType" in schema:
         return True
     if schema.get("type") == "array" and "items" in schema:
         return schema_has_example(document, schema["items"])

@@ -1,7 +1,8 @@
 """Put back the nulls that FastAPI drops from examples in the OpenAPI document.
 
 FastAPI (0.165) encodes the finished document with ``exclude_none=True``, which also removes
-every ``null`` value from example objects (fastapi/fastapi#5559). An example of a response whose
+every ``null`` value from example objects
+(https://github.com/fastapi/fastapi/issues/5559). An example of a response whose
 nullable fields are required then lacks those keys and no longer matches its own schema. This
 module restores each missing key that is required and allows null, walking the example along
 its schema. A nullable key that is not required stays absent, because nothing records that the
