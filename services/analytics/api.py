@@ -54,7 +54,7 @@ ImportKind = Literal["members", "events", "participations"]
 ImportKindPath = Annotated[ImportKind, Path(examples=["members"])]
 OutputFormat = Literal["json", "csv"]
 FormatQuery = Annotated[
-    OutputFormat, Query(description="json, or csv for a file to open in Excel", examples=["csv"])
+    OutputFormat, Query(description="json, or csv for a CSV file download", examples=["csv"])
 ]
 DanishQuery = Annotated[
     bool, Query(description="CSV with ';' and decimal commas", examples=[True])

@@ -94,7 +94,7 @@ class FigureNamesOut(BaseModel):
 
 class FigureOut(BaseModel):
     name: str
-    definition: str = Field(description="How the figure is computed, in one or two sentences.")
+    definition: str = Field(description="How the figure is computed.")
     columns: list[str]
     rows: list[dict[str, Any]] = Field(description="One object per row, keyed by the columns.")
 
@@ -114,7 +114,9 @@ class MemberDeletionOut(BaseModel):
 
     member_id: str
     participations_deleted: int
-    contacts_unlinked: int = Field(description="Persons no longer linked to the organisation.")
+    contacts_unlinked: int = Field(
+        description="Contact persons of a deleted organisation, now linked to none."
+    )
 
 
 NO_SHOWS = {

@@ -27,8 +27,8 @@ from services.api.tenants import TenantDirectory
 from services.api.tokens import TokenIssuer, signing_key
 from services.api.users import UserDirectory
 from services.api.web import web_routes
-from shared.openapi_examples import response_examples
 from shared.metrics import HTTP_REQUESTS, HTTP_SECONDS
+from shared.openapi_examples import response_examples
 from shared.settings import ApiSettings, Settings
 
 log = logging.getLogger(__name__)
