@@ -13,16 +13,22 @@ from pydantic import BaseModel, Field
 
 T = TypeVar("T")
 
-Limit = Annotated[int, Query(ge=1, le=200, description="Items per page.")]
+Limit = Annotated[int, Query(ge=1, le=200, description="Items per page.", examples=[50])]
 Cursor = Annotated[
     str | None,
-    Query(max_length=64, description="The cursor from the previous page's next link."),
+    Query(
+        max_length=64, description="The cursor from the previous page's next link.",
+        examples=["50"],
+    ),
 ]
 
 
 class Page(BaseModel, Generic[T]):
     items: list[T]
-    next: str | None = Field(description="Link to the next page; null on the last page.")
+    # The example is the last page, because a link's path depends on the route that made it.
+    next: str | None = Field(
+        description="Link to the next page; null on the last page.", examples=[None]
+    )
 
 
 def offset_from(cursor: str | None) -> int:

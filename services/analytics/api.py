@@ -11,25 +11,55 @@ from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, File, Form, HTTPException, Path, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.analytics.enrichment.register_file import RegisterFileConnector
 from services.analytics.figures import Figure
 from services.analytics.importing.columns import FileKind, MissingColumns
 from services.analytics.importing.tables import UnreadableFile
-from services.analytics.job_kinds import THEMES
+from services.analytics.job_kinds import THEMES as THEMES_JOB
 from services.analytics.participation import FIGURES
+from services.analytics.schemas import (
+    MEMBER_EXPORT,
+    MEMBER_MATCH,
+    MONTHS,
+    NO_SHOWS,
+    NO_SHOWS_CSV,
+    OVERVIEW,
+    OVERVIEW_HTML,
+    THEMES,
+    THEMES_OVER_TIME,
+    THEMES_OVER_TIME_CSV,
+    THEMES_PER_MEMBER,
+    THEMES_PER_MEMBER_CSV,
+    ColumnMappingOut,
+    EnrichmentReportOut,
+    FigureNamesOut,
+    FigureOut,
+    FigureSetOut,
+    ImportReportOut,
+    MemberDeletionOut,
+)
 from services.analytics.service import AnalyticsService
-from shared.jobs.api import JobOut, start_job
+from shared.jobs.api import JobOut, queued_job_example, start_job
+from shared.openapi_examples import MEMBER_ID, response_examples
 from shared.pagination import Cursor, Limit, Page, offset_from, offset_page
 from shared.tenancy import TenantId
 
 router = APIRouter(tags=["analytics"])
 
 ImportKind = Literal["members", "events", "participations"]
+ImportKindPath = Annotated[ImportKind, Path(examples=["members"])]
 OutputFormat = Literal["json", "csv"]
+FormatQuery = Annotated[
+    OutputFormat, Query(description="json, or csv for a CSV file download", examples=["csv"])
+]
+DanishQuery = Annotated[
+    bool, Query(description="CSV with ';' and decimal commas", examples=[True])
+]
+MemberIdPath = Annotated[str, Path(description="The member's id.", examples=[MEMBER_ID])]
 
 # Options each figure accepts from the query string.
 FIGURE_OPTIONS = {
@@ -41,6 +71,8 @@ FIGURE_OPTIONS = {
 
 
 class MemberMatch(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [MEMBER_MATCH]})
+
     member_id: str
     kind: str = Field(examples=["person", "organisation"])
     name: str
@@ -49,6 +81,10 @@ class MemberMatch(BaseModel):
 
 
 class ColumnMappingBody(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"mapping": {"Firmanavn": "organisation"}}]}
+    )
+
     mapping: dict[str, str]
     """Header name in the tenant's files -> field name, e.g. {"Firmanavn": "organisation"}."""
 
@@ -67,14 +103,18 @@ def _figure_response(figure: Figure, output: OutputFormat, danish: bool) -> obje
     return figure.as_dict()
 
 
-@router.post("/v1/analytics/imports/{kind}")
+@router.post("/v1/analytics/imports/{kind}", response_model=ImportReportOut)
 async def import_file(
-    kind: ImportKind,
+    kind: ImportKindPath,
     request: Request,
     tenant_id: TenantId,
     file: Annotated[UploadFile, File(description="CSV or XLSX export")],
     mapping: Annotated[
-        str | None, Form(description="JSON object: header name -> field, for this file only")
+        str | None,
+        Form(
+            description="JSON object: header name -> field, for this file only",
+            examples=['{"Firmanavn": "organisation"}'],
+        ),
     ] = None,
 ) -> dict[str, object]:
     override = _parse_mapping(mapping) if mapping else None
@@ -100,15 +140,15 @@ def _parse_mapping(text: str) -> dict[str, str]:
     return mapping
 
 
-@router.get("/v1/analytics/column-mappings/{kind}")
-def get_column_mapping(kind: ImportKind, request: Request, tenant_id: TenantId) -> dict:
+@router.get("/v1/analytics/column-mappings/{kind}", response_model=ColumnMappingOut)
+def get_column_mapping(kind: ImportKindPath, request: Request, tenant_id: TenantId) -> dict:
     mapping = _service(request).importer.saved_mapping(tenant_id, FileKind(kind))
     return {"kind": kind, "mapping": mapping}
 
 
-@router.put("/v1/analytics/column-mappings/{kind}")
+@router.put("/v1/analytics/column-mappings/{kind}", response_model=ColumnMappingOut)
 def put_column_mapping(
-    kind: ImportKind, body: ColumnMappingBody, request: Request, tenant_id: TenantId
+    kind: ImportKindPath, body: ColumnMappingBody, request: Request, tenant_id: TenantId
 ) -> dict:
     try:
         _service(request).importer.save_mapping(tenant_id, FileKind(kind), body.mapping)
@@ -117,7 +157,7 @@ def put_column_mapping(
     return {"kind": kind, "mapping": body.mapping}
 
 
-@router.post("/v1/analytics/enrichment/company-register")
+@router.post("/v1/analytics/enrichment/company-register", response_model=EnrichmentReportOut)
 async def enrich_from_register(
     request: Request,
     tenant_id: TenantId,
@@ -131,17 +171,27 @@ async def enrich_from_register(
     return asdict(report) | {"rejected": [asdict(row) for row in connector.rejected]}
 
 
-@router.get("/v1/analytics/participation")
+@router.get("/v1/analytics/participation", response_model=FigureNamesOut)
 def list_figures() -> dict[str, list[str]]:
     return {"figures": list(FIGURES)}
 
 
-@router.get("/v1/analytics/figures")
+@router.get(
+    "/v1/analytics/figures",
+    response_model=FigureSetOut,
+    responses=response_examples(
+        {"application/json": {"figures": {"no-shows": NO_SHOWS, "months": MONTHS}}}
+    ),
+)
 def several_figures(
     request: Request,
     tenant_id: TenantId,
     names: Annotated[
-        str, Query(description="Comma-separated figure names, as listed by /participation")
+        str,
+        Query(
+            description="Comma-separated figure names, as listed by /participation",
+            examples=["no-shows,months"],
+        ),
     ],
 ) -> dict[str, dict[str, object]]:
     """Several figures with default options from one read of the data, for dashboards."""
@@ -156,18 +206,24 @@ def several_figures(
     return {"figures": {name: figure.as_dict() for name, figure in figures.items()}}
 
 
-@router.get("/v1/analytics/participation/{figure}")
+@router.get(
+    "/v1/analytics/participation/{figure}",
+    response_model=FigureOut,
+    responses=response_examples({"application/json": NO_SHOWS, "text/csv": NO_SHOWS_CSV}),
+)
 def participation_figure(
-    figure: str,
+    figure: Annotated[
+        str, Path(description="A figure name, as listed by /participation", examples=["no-shows"])
+    ],
     request: Request,
     tenant_id: TenantId,
-    format: OutputFormat = "json",
-    danish: Annotated[bool, Query(description="CSV with ';' and decimal commas")] = False,
-    window_days: Annotated[int | None, Query(ge=1, le=3650)] = None,
-    after_days: Annotated[int | None, Query(ge=1, le=3650)] = None,
-    min_attended: Annotated[int | None, Query(ge=1)] = None,
-    limit: Annotated[int | None, Query(ge=1, le=1000)] = None,
-    as_of: date | None = None,
+    format: FormatQuery = "json",
+    danish: DanishQuery = False,
+    window_days: Annotated[int | None, Query(ge=1, le=3650, examples=[180])] = None,
+    after_days: Annotated[int | None, Query(ge=1, le=3650, examples=[365])] = None,
+    min_attended: Annotated[int | None, Query(ge=1, examples=[2])] = None,
+    limit: Annotated[int | None, Query(ge=1, le=1000, examples=[10])] = None,
+    as_of: Annotated[date | None, Query(examples=["2024-06-30"])] = None,
 ) -> object:
     if figure not in FIGURES:
         raise HTTPException(404, f"unknown figure {figure!r}; available: {', '.join(FIGURES)}")
@@ -183,12 +239,13 @@ def participation_figure(
     return _figure_response(_service(request).figure(tenant_id, figure, **options), format, danish)
 
 
-@router.post("/v1/analytics/themes/runs", status_code=202)
+@router.post("/v1/analytics/themes/runs", status_code=202, responses=queued_job_example(THEMES_JOB))
 def start_theme_run(request: Request, tenant_id: TenantId) -> JobOut:
-    return start_job(request, tenant_id, THEMES, {})
+    return start_job(request, tenant_id, THEMES_JOB, {})
 
 
-@router.get("/v1/analytics/themes")
+# The run and the themes are the theme store's own records, so the body has an example only.
+@router.get("/v1/analytics/themes", responses=response_examples({"application/json": THEMES}))
 def get_themes(request: Request, tenant_id: TenantId) -> dict[str, object]:
     service = _service(request)
     run = service.themes.latest_run(tenant_id)
@@ -198,31 +255,47 @@ def get_themes(request: Request, tenant_id: TenantId) -> dict[str, object]:
     }
 
 
-@router.get("/v1/analytics/themes/over-time")
+@router.get(
+    "/v1/analytics/themes/over-time",
+    response_model=FigureOut,
+    responses=response_examples(
+        {"application/json": THEMES_OVER_TIME, "text/csv": THEMES_OVER_TIME_CSV}
+    ),
+)
 def themes_over_time(
     request: Request,
     tenant_id: TenantId,
-    period: Literal["month", "quarter", "year"] = "quarter",
-    format: OutputFormat = "json",
-    danish: bool = False,
+    period: Annotated[Literal["month", "quarter", "year"], Query(examples=["year"])] = "quarter",
+    format: FormatQuery = "json",
+    danish: DanishQuery = False,
 ) -> object:
     figure = _service(request).themes.over_time(tenant_id, period)
     return _figure_response(figure, format, danish)
 
 
-@router.get("/v1/analytics/themes/per-member")
+@router.get(
+    "/v1/analytics/themes/per-member",
+    response_model=FigureOut,
+    responses=response_examples(
+        {"application/json": THEMES_PER_MEMBER, "text/csv": THEMES_PER_MEMBER_CSV}
+    ),
+)
 def themes_per_member(
-    request: Request, tenant_id: TenantId, format: OutputFormat = "json", danish: bool = False
+    request: Request, tenant_id: TenantId, format: FormatQuery = "json", danish: DanishQuery = False
 ) -> object:
     return _figure_response(_service(request).themes.per_member(tenant_id), format, danish)
 
 
-@router.get("/v1/analytics/overview")
+@router.get("/v1/analytics/overview", responses=response_examples({"application/json": OVERVIEW}))
 def overview(request: Request, tenant_id: TenantId) -> dict[str, object]:
     return _service(request).overview(tenant_id)
 
 
-@router.get("/v1/analytics/overview.html", response_class=HTMLResponse)
+@router.get(
+    "/v1/analytics/overview.html",
+    response_class=HTMLResponse,
+    responses=response_examples({"text/html": OVERVIEW_HTML}),
+)
 def overview_html(request: Request, tenant_id: TenantId) -> HTMLResponse:
     return HTMLResponse(_service(request).overview_html(tenant_id))
 
@@ -231,7 +304,13 @@ def overview_html(request: Request, tenant_id: TenantId) -> HTMLResponse:
 def find_members(
     request: Request,
     tenant_id: TenantId,
-    q: Annotated[str, Query(min_length=2, description="Part of a name, e-mail or CVR number")],
+    q: Annotated[
+        str,
+        Query(
+            min_length=2, description="Part of a name, e-mail or CVR number",
+            examples=["skov rådgivning", "12345678"],
+        ),
+    ],
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[MemberMatch]:
@@ -241,16 +320,24 @@ def find_members(
     return offset_page(request, [MemberMatch(**member) for member in found], offset, limit)
 
 
-@router.get("/v1/analytics/members/{member_id}/export")
-def export_member(member_id: str, request: Request, tenant_id: TenantId) -> dict[str, object]:
+# An export carries every stored field of the member, so the body has an example, not a model.
+@router.get(
+    "/v1/analytics/members/{member_id}/export",
+    responses=response_examples({"application/json": MEMBER_EXPORT}),
+)
+def export_member(
+    member_id: MemberIdPath, request: Request, tenant_id: TenantId
+) -> dict[str, object]:
     exported = _service(request).export_member(tenant_id, member_id)
     if exported is None:
         raise HTTPException(404, "Member not found")
     return exported
 
 
-@router.delete("/v1/analytics/members/{member_id}")
-def delete_member(member_id: str, request: Request, tenant_id: TenantId) -> dict[str, object]:
+@router.delete("/v1/analytics/members/{member_id}", response_model=MemberDeletionOut)
+def delete_member(
+    member_id: MemberIdPath, request: Request, tenant_id: TenantId
+) -> dict[str, object]:
     report = _service(request).delete_member(tenant_id, member_id)
     if report is None:
         raise HTTPException(404, "Member not found")

@@ -6,13 +6,14 @@ import logging
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, status
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.api.access import Principal, Role
 from services.api.auth import Security
 from services.api.tokens import InvalidToken
 from services.api.users import InvitationInvalid, LastOwner, UserExists
+from shared.openapi_examples import CREATED_AT, KEY_ID, TENANT_ID, TENANT_NAME, USER_ID
 from shared.pagination import Cursor, Limit, Page, offset_from, offset_page
 from shared.tenancy import TenantId, current_principal
 
@@ -27,6 +28,22 @@ def _security(request: Request) -> Security:
 
 SecurityDep = Annotated[Security, Depends(_security)]
 Caller = Annotated[Principal, Depends(current_principal)]
+UserIdPath = Annotated[str, Path(description="The user's id.", examples=[USER_ID])]
+
+_ACCESS_TOKEN = (
+    "eyJhbGciOiJIUzI1NiIsImtpZCI6IjYxM2VkY2NjYWNmYmRkMGIiLCJ0eXAiOiJKV1QifQ.eyJpc3MiOiJkYXRhZm"
+    "FudGFzaSIsImF1ZCI6ImRhdGFmYW50YXNpIiwic3ViIjoiZGVlOWRhYTY1ZGYxN2NiOCIsInRpZCI6InN0YWFsYnln"
+    "IiwiaWF0IjoxNzk2NDIwNTMzLCJleHAiOjE3OTY0MjE0MzMsImp0aSI6IjQ5MTYzMjlmZTg1MDk0NTIiLCJhdXRoX3"
+    "RpbWUiOjE3OTY0MjA1MzN9.sk1O1qaU6blXMfQotMVj0y7kuGp_Q1XiRAGgs1AKbrg"
+)
+_ALL_ACTIONS = [
+    "admin", "analytics:read", "analytics:write", "audience:read", "audience:write",
+    "photos:read", "photos:write",
+]
+_USER = {
+    "user_id": USER_ID, "email": "kollega@staalbyg.dk", "name": "Jonas Berg", "role": "editor",
+    "language": "da", "created_at": CREATED_AT, "last_sign_in_at": "2026-03-03T07:58:41.333162Z",
+}
 
 
 class SignIn(BaseModel):
@@ -35,12 +52,35 @@ class SignIn(BaseModel):
 
 
 class AccessToken(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"access_token": _ACCESS_TOKEN, "token_type": "bearer", "expires_in": 900}]
+        }
+    )
+
     access_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_in: int = Field(description="Seconds until the token expires.")
 
 
 class Me(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "user_id": USER_ID, "email": "kollega@staalbyg.dk", "name": "Jonas Berg",
+                    "role": "editor", "tenant_id": TENANT_ID, "tenant_name": TENANT_NAME,
+                    "language": "da", "key_id": None, "actions": _ALL_ACTIONS,
+                },
+                {
+                    "user_id": None, "email": None, "name": None, "role": None,
+                    "tenant_id": TENANT_ID, "tenant_name": TENANT_NAME, "language": None,
+                    "key_id": KEY_ID, "actions": ["photos:read", "photos:write"],
+                },
+            ]
+        }
+    )
+
     user_id: str | None = Field(description="Null when the caller is an API key.")
     email: str | None
     name: str | None
@@ -53,11 +93,15 @@ class Me(BaseModel):
 
 
 class MeUpdate(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"language": "en"}]})
+
     language: Literal["da", "en"] | None = None
     name: str | None = Field(default=None, min_length=1, max_length=200)
 
 
 class UserPublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_USER]})
+
     user_id: str
     email: str
     name: str
@@ -68,15 +112,28 @@ class UserPublic(BaseModel):
 
 
 class RoleUpdate(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"role": "viewer"}]})
+
     role: Role
 
 
 class InvitationCreate(BaseModel):
     email: str = Field(max_length=320, examples=["kollega@staalbyg.dk"])
-    role: Role = Field(default=Role.VIEWER)
+    role: Role = Field(default=Role.VIEWER, examples=["editor"])
 
 
 class InvitationCreated(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{
+                "invitation_id": "b98ee3583db97bac", "email": "kollega@staalbyg.dk",
+                "role": "editor", "expires_at": "2026-03-09T09:15:27.375898Z",
+                "token": "49-FwLGXh7vaQi0OfXN9FLJMlFWG6WpM-i4uz3udafY",
+                "accept_path": "/v1/invitations/accept",
+            }]
+        }
+    )
+
     invitation_id: str
     email: str
     role: Role
@@ -86,7 +143,9 @@ class InvitationCreated(BaseModel):
 
 
 class InvitationAccept(BaseModel):
-    token: str = Field(min_length=1, max_length=200)
+    token: str = Field(
+        min_length=1, max_length=200, examples=["49-FwLGXh7vaQi0OfXN9FLJMlFWG6WpM-i4uz3udafY"]
+    )
     name: str = Field(min_length=1, max_length=200, examples=["Jonas Berg"])
     password: str = Field(max_length=256, examples=["lang-nok-adgangskode"])
 
@@ -181,7 +240,7 @@ def list_users(
 
 @router.patch("/users/{user_id}")
 def change_role(
-    user_id: str, body: RoleUpdate, tenant_id: TenantId, security: SecurityDep
+    user_id: UserIdPath, body: RoleUpdate, tenant_id: TenantId, security: SecurityDep
 ) -> UserPublic:
     try:
         user = security.users.set_role(tenant_id, user_id, body.role)
@@ -193,7 +252,7 @@ def change_role(
 
 
 @router.delete("/users/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
-def remove_user(user_id: str, tenant_id: TenantId, security: SecurityDep) -> None:
+def remove_user(user_id: UserIdPath, tenant_id: TenantId, security: SecurityDep) -> None:
     try:
         removed = security.users.remove(tenant_id, user_id)
     except LastOwner as error:

@@ -6,13 +6,14 @@ import hmac
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Request, status
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.api.access import Action, Role, parse_actions
 from services.api.passwords import check_password_rules
 from services.api.tenants import LastKey, TenantDirectory, TenantExists
 from services.api.users import UserDirectory, UserExists, normalize_email
+from shared.openapi_examples import API_KEY, CREATED_AT, KEY_ID, TENANT_ID, TENANT_NAME, USER_ID
 from shared.pagination import Cursor, Limit, Page, next_link, offset_from, offset_page
 from shared.tenancy import TenantId
 
@@ -39,13 +40,26 @@ class TenantCreate(BaseModel):
     )
 
 
+_TENANT = {"tenant_id": TENANT_ID, "name": TENANT_NAME, "created_at": CREATED_AT}
+_KEY = {
+    "key_id": KEY_ID, "name": "Fotoarkiv-integration", "actions": ["photos:read", "photos:write"],
+    "created_at": CREATED_AT, "last_used_at": "2026-03-02T09:41:12.809163Z", "revoked_at": None,
+}
+
+
 class TenantPublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_TENANT]})
+
     tenant_id: str
     name: str
     created_at: datetime
 
 
 class TenantCreated(TenantPublic):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{**_TENANT, "api_key": API_KEY, "owner_user_id": USER_ID}]}
+    )
+
     api_key: str = Field(description="Shown once; only its hash is kept.")
     owner_user_id: str | None = Field(default=None, description="Set when an owner was given.")
 
@@ -61,6 +75,8 @@ class KeyCreate(BaseModel):
 
 
 class KeyPublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_KEY]})
+
     key_id: str = Field(description="The key's public id, for revoking it.")
     name: str
     actions: list[str]
@@ -70,6 +86,10 @@ class KeyPublic(BaseModel):
 
 
 class KeyCreated(KeyPublic):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{**_KEY, "last_used_at": None, "api_key": API_KEY}]}
+    )
+
     api_key: str = Field(description="Shown once; only its hash is kept.")
 
 
@@ -177,7 +197,11 @@ def create_key(
 
 
 @router.delete("/keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
-def revoke_key(key_id: str, tenant_id: TenantId, directory: Directory) -> None:
+def revoke_key(
+    key_id: Annotated[str, Path(description="The key's public id.", examples=[KEY_ID])],
+    tenant_id: TenantId,
+    directory: Directory,
+) -> None:
     try:
         revoked = directory.revoke_key(tenant_id, key_id)
     except LastKey as error:
@@ -187,6 +211,16 @@ def revoke_key(key_id: str, tenant_id: TenantId, directory: Directory) -> None:
 
 
 class AuditEventPublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{
+                "id": 14, "at": "2026-03-02T09:42:14.425478Z", "actor": f"key:{KEY_ID}",
+                "action": "POST /v1/uploads", "target": "/v1/uploads", "outcome": "succeeded",
+                "status_code": 201,
+            }]
+        }
+    )
+
     id: int
     at: datetime
     actor: str = Field(description="user:<id> or key:<id>.")

@@ -20,6 +20,7 @@ from services.api.auth import Security, authorize
 from services.api.docs_page import docs_routes
 from services.api.erasure_api import router as erasure_router
 from services.api.errors import ERROR_RESPONSES, add_error_bodies
+from services.api.openapi_nulls import keep_example_nulls
 from services.api.ratelimit import MemoryRateLimiter, RedisRateLimiter
 from services.api.records import add_audit_and_idempotency
 from services.api.tenants import TenantDirectory
@@ -27,6 +28,7 @@ from services.api.tokens import TokenIssuer, signing_key
 from services.api.users import UserDirectory
 from services.api.web import web_routes
 from shared.metrics import HTTP_REQUESTS, HTTP_SECONDS
+from shared.openapi_examples import response_examples
 from shared.settings import ApiSettings, Settings
 
 log = logging.getLogger(__name__)
@@ -73,6 +75,7 @@ def create_app(
     add_metrics(app)
     add_audit_and_idempotency(app)
     add_error_bodies(app)
+    keep_example_nulls(app)
     app.router.routes.extend(docs_routes(app))
     app.router.routes.extend(web_routes())
     return app
@@ -102,8 +105,30 @@ def build_security(directory: TenantDirectory, settings: Settings | None) -> Sec
     )
 
 
+_PHOTO_MODEL = "xlm-roberta-base-ViT-B-32__laion5b_s13b_b90k"
+_HEALTH_EXAMPLE = {
+    "status": "ready",
+    "services": {
+        "embedding": {
+            "ready": True, "model": _PHOTO_MODEL, "dim": 512, "reason": None,
+            "random_weights": False, "device": "cpu", "load_seconds": 4.2,
+        },
+        "search": {
+            "ready": True, "model": _PHOTO_MODEL,
+            "collections": [{"name": f"photos-{_PHOTO_MODEL}", "model": _PHOTO_MODEL,
+                             "dim": 512, "points": 1840}],
+        },
+        "bus": {"ready": True, "lag": 0},
+    },
+}
+
+
 def add_health(app: FastAPI, checks: dict[str, HealthCheck]) -> None:
-    @app.get("/health", tags=["operations"])
+    # The parts depend on the deployment, so the body has an example, not a model.
+    @app.get(
+        "/health", tags=["operations"],
+        responses=response_examples({"application/json": _HEALTH_EXAMPLE}),
+    )
     def health() -> JSONResponse:
         parts = {name: check() for name, check in checks.items()}
         ready = all(bool(part.get("ready", True)) for part in parts.values())

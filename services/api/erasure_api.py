@@ -6,13 +6,14 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.analytics.importing.provenance import AnalyticsImports
 from services.api.erasure import DATASETS, StoreCounts, TenantEraser, dataset_tables
 from services.audience.imports import AudienceImports
 from services.ingest.imports import PhotoImports
 from shared.imports import ImportNotFound, ImportRegistry, ImportRemoval
+from shared.openapi_examples import TENANT_ID, response_examples
 from shared.pagination import Cursor, Limit, Page, offset_from, offset_page
 from shared.tenancy import TenantId
 
@@ -21,7 +22,15 @@ router = APIRouter(prefix="/v1", tags=["deletion"])
 Dataset = Literal["photos", "analytics", "audience"]
 
 
+_PHOTO_COUNTS = {
+    "database": {"upload_items": 3, "uploads": 1, "assets": 2}, "vectors": 2, "objects": 4,
+}
+_NO_COUNTS: dict[str, object] = {"database": {}, "vectors": 0, "objects": 0}
+
+
 class StoreCountsOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_PHOTO_COUNTS]})
+
     database: dict[str, int] = Field(description="Rows per table.", examples=[{"assets": 12}])
     vectors: int = Field(description="Vectors in the search index.")
     objects: int = Field(description="Stored files: originals and thumbnails.")
@@ -31,8 +40,17 @@ class StoreCountsOut(BaseModel):
         return cls(database=counts.database, vectors=counts.vectors, objects=counts.objects)
 
 
+_IMPORT_ID = "3f9c2a7e5b1d4c08a6e2f7b9d0c1e4a5"
+_IMPORT = {
+    "import_id": _IMPORT_ID, "kind": "participations", "label": "tilmeldinger-marts.xlsx",
+    "created_at": "2026-03-02T10:05:19.561204Z", "records": 412,
+}
+
+
 class ImportOut(BaseModel):
-    import_id: str = Field(examples=["3f9c2a7e5b1d4c08a6e2f7b9d0c1e4a5"])
+    model_config = ConfigDict(json_schema_extra={"examples": [_IMPORT]})
+
+    import_id: str = Field(examples=[_IMPORT_ID])
     kind: str = Field(
         description="'upload' for photos; members, events or participations for analytics; "
         "the file's source for audience.",
@@ -49,6 +67,22 @@ class ImportOut(BaseModel):
 
 
 class ImportErased(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{
+                "tenant_id": TENANT_ID, "dataset": "analytics", "import_id": _IMPORT_ID,
+                "removed": {
+                    "database": {
+                        "participations": 120, "members": 3, "events": 1,
+                        "analytics_import_records": 236, "analytics_imports": 1,
+                    },
+                    "vectors": 0, "objects": 0,
+                },
+                "kept": 112,
+            }]
+        }
+    )
+
     tenant_id: str
     dataset: str
     import_id: str
@@ -60,6 +94,12 @@ class ImportErased(BaseModel):
 
 
 class Erased(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"tenant_id": TENANT_ID, "erased": "photos", "removed": _PHOTO_COUNTS}]
+        }
+    )
+
     tenant_id: str
     erased: str = Field(description="'tenant' or the name of the data set.")
     removed: StoreCountsOut
@@ -75,7 +115,15 @@ def eraser(request: Request) -> TenantEraser:
 Eraser = Annotated[TenantEraser, Depends(eraser)]
 
 
-@router.get("/datasets")
+# Not a model: the data sets are the keys, and DATASETS may gain more.
+@router.get(
+    "/datasets",
+    responses=response_examples({
+        "application/json": {
+            "photos": _PHOTO_COUNTS, "analytics": _NO_COUNTS, "audience": _NO_COUNTS,
+        }
+    }),
+)
 def list_datasets(tenant_id: TenantId, erasing: Eraser) -> dict[str, StoreCountsOut]:
     """Return how many items each data set has in each store."""
     held = {}
@@ -87,7 +135,10 @@ def list_datasets(tenant_id: TenantId, erasing: Eraser) -> dict[str, StoreCounts
     return held
 
 
-def import_registry(dataset: Dataset, request: Request) -> ImportRegistry:
+DatasetPath = Annotated[Dataset, Path(description="The data set.", examples=["analytics"])]
+
+
+def import_registry(dataset: DatasetPath, request: Request) -> ImportRegistry:
     state = request.app.state
     engine = state.tenants.engine
     match dataset:
@@ -107,14 +158,14 @@ def import_registry(dataset: Dataset, request: Request) -> ImportRegistry:
 Registry = Annotated[ImportRegistry, Depends(import_registry)]
 ImportIdPath = Annotated[
     str, Path(max_length=64, description="The import id its import report returned.",
-              examples=["3f9c2a7e5b1d4c08a6e2f7b9d0c1e4a5"])
+              examples=[_IMPORT_ID])
 ]
 
 
 @router.get("/datasets/{dataset}/imports")
 def list_imports(
     request: Request,
-    dataset: Dataset,
+    dataset: DatasetPath,
     tenant_id: TenantId,
     registry: Registry,
     limit: Limit = 50,
@@ -130,11 +181,13 @@ def list_imports(
 
 @router.delete("/datasets/{dataset}/imports/{import_id}")
 def delete_import(
-    dataset: Dataset,
+    dataset: DatasetPath,
     import_id: ImportIdPath,
     tenant_id: TenantId,
     registry: Registry,
-    confirm: Annotated[str, Query(max_length=64, description="The import id again.")],
+    confirm: Annotated[
+        str, Query(max_length=64, description="The import id again.", examples=[_IMPORT_ID])
+    ],
 ) -> ImportErased:
     """Delete one import and the records that no other import names, in every store."""
     if confirm != import_id:
@@ -161,10 +214,13 @@ def _removed_counts(removed: ImportRemoval) -> StoreCountsOut:
 
 @router.delete("/datasets/{dataset}")
 def delete_dataset(
-    dataset: Dataset,
+    dataset: Annotated[Dataset, Path(description="The data set to delete.", examples=["audience"])],
     tenant_id: TenantId,
     erasing: Eraser,
-    confirm: Annotated[str, Query(max_length=64, description="The data set's name again.")],
+    confirm: Annotated[
+        str,
+        Query(max_length=64, description="The data set's name again.", examples=["audience"]),
+    ],
 ) -> Erased:
     """Delete every row of one data set, and for photos their vectors, originals and thumbnails."""
     if confirm != dataset:
@@ -180,7 +236,9 @@ def delete_dataset(
 def delete_tenant(
     tenant_id: TenantId,
     erasing: Eraser,
-    confirm: Annotated[str, Query(max_length=64, description="The tenant's id again.")],
+    confirm: Annotated[
+        str, Query(max_length=64, description="The tenant's id again.", examples=[TENANT_ID])
+    ],
 ) -> Erased:
     """Delete the tenant and everything it has in every store; its keys and users stop working."""
     if confirm != tenant_id:

@@ -33,7 +33,14 @@ from services.audience.service import (
     NotFound,
     validate_influencer_count,
 )
-from shared.jobs.api import JobOut, start_job
+from shared.jobs.api import JobOut, queued_job_example, start_job
+from shared.openapi_examples import (
+    AUDIENCE_IMPORT_ID,
+    BASE_URL,
+    COMMUNITY_RUN_ID,
+    INFLUENCER,
+    response_examples,
+)
 from shared.pagination import (
     Cursor,
     Limit,
@@ -46,7 +53,8 @@ from shared.tenancy import TenantId
 
 router = APIRouter(prefix="/v1/audience", tags=["audience"])
 # Bounded so that an id past the database's 64-bit integers is a 422, not a failed query.
-CommunityId = Annotated[int, Path(ge=0, le=2**63 - 1)]
+CommunityId = Annotated[int, Path(ge=0, le=2**63 - 1, examples=[2])]
+Handle = Annotated[str, Path(description="A current or earlier handle.", examples=["sofa_sanne"])]
 
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024
 
@@ -72,9 +80,15 @@ def create_import(
     service: Service,
     file: Annotated[UploadFile, File(description="Export zip, Graph API JSON or CSV.")],
     account: Annotated[
-        str | None, Form(description="Handle of the account the file is about, if it names none.")
+        str | None,
+        Form(
+            description="Handle of the account the file is about, if it names none.",
+            examples=["nordlys_mobler"],
+        ),
     ] = None,
-    role: Annotated[AccountRole | None, Form(description="Role of that account.")] = None,
+    role: Annotated[
+        AccountRole | None, Form(description="Role of that account.", examples=["brand"])
+    ] = None,
 ) -> ImportOut:
     data = file.file.read(MAX_UPLOAD_BYTES + 1)
     if len(data) > MAX_UPLOAD_BYTES:
@@ -89,14 +103,21 @@ def create_import(
 
 
 @router.get("/imports/{import_id}", response_model=ImportOut)
-def get_import(tenant_id: TenantId, service: Service, import_id: str) -> ImportOut:
+def get_import(
+    tenant_id: TenantId,
+    service: Service,
+    import_id: Annotated[str, Path(examples=[AUDIENCE_IMPORT_ID])],
+) -> ImportOut:
     try:
         return ImportOut.model_validate(service.get_import(tenant_id, import_id))
     except NotFound as error:
         raise _not_found(error) from error
 
 
-@router.post("/community-runs", status_code=202, response_model=JobOut)
+@router.post(
+    "/community-runs", status_code=202, response_model=JobOut,
+    responses=queued_job_example(COMMUNITIES),
+)
 def create_community_run(
     request: Request, tenant_id: TenantId, service: Service, body: CommunityRunIn | None = None
 ) -> JobOut:
@@ -110,7 +131,15 @@ def create_community_run(
 
 
 @router.get("/community-runs/{run_id}", response_model=CommunityRunOut)
-def get_community_run(tenant_id: TenantId, service: Service, run_id: str) -> CommunityRunOut:
+def get_community_run(
+    tenant_id: TenantId,
+    service: Service,
+    run_id: Annotated[
+        str,
+        Path(description="A run's id, or latest for the newest run.",
+             examples=[COMMUNITY_RUN_ID, "latest"]),
+    ],
+) -> CommunityRunOut:
     try:
         if run_id == "latest":
             run_id = service.latest_run_id(tenant_id)
@@ -148,8 +177,8 @@ def list_community_members(
     tenant_id: TenantId,
     service: Service,
     community_id: CommunityId,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500, examples=[50])] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000, examples=[50])] = 0,
 ) -> CommunityMemberPage:
     try:
         total, rows = service.community_members(tenant_id, community_id, limit, offset)
@@ -185,7 +214,11 @@ def compare_influencers(
 
 
 @router.get("/accounts/{handle}/engagement", response_model=EngagementOut)
-def get_engagement(tenant_id: TenantId, service: Service, handle: str) -> EngagementOut:
+def get_engagement(
+    tenant_id: TenantId,
+    service: Service,
+    handle: Annotated[str, Path(description="The account's handle.", examples=[INFLUENCER])],
+) -> EngagementOut:
     try:
         return EngagementOut.model_validate(service.engagement(tenant_id, handle))
     except InvalidRequest as error:
@@ -194,7 +227,16 @@ def get_engagement(tenant_id: TenantId, service: Service, handle: str) -> Engage
         raise _not_found(error) from error
 
 
-@router.get("/people", response_model=Page[str])
+@router.get(
+    "/people",
+    response_model=Page[str],
+    responses=response_examples({
+        "application/json": {
+            "items": ["hygge_helle", "hyggehanne"],
+            "next": f"{BASE_URL}/v1/audience/people?q=hygge&limit=2&cursor=2",
+        }
+    }),
+)
 def find_people(
     request: Request,
     tenant_id: TenantId,
@@ -212,7 +254,7 @@ def find_people(
 
 
 @router.get("/people/{handle}", response_model=PersonOut)
-def get_person(tenant_id: TenantId, service: Service, handle: str) -> PersonOut:
+def get_person(tenant_id: TenantId, service: Service, handle: Handle) -> PersonOut:
     """Return everything stored about one person, found by current or earlier handle."""
     try:
         return PersonOut.model_validate(service.person(tenant_id, handle))
@@ -222,8 +264,9 @@ def get_person(tenant_id: TenantId, service: Service, handle: str) -> PersonOut:
         raise _not_found(error) from error
 
 
-@router.get("/people/{handle}/export")
-def export_person(tenant_id: TenantId, service: Service, handle: str) -> JSONResponse:
+# The model documents the body; the JSONResponse itself passes through unchanged.
+@router.get("/people/{handle}/export", response_model=PersonOut)
+def export_person(tenant_id: TenantId, service: Service, handle: Handle) -> JSONResponse:
     """Return the same data as a JSON file download, for an access or portability request."""
     person = get_person(tenant_id, service, handle)
     return JSONResponse(
@@ -233,7 +276,7 @@ def export_person(tenant_id: TenantId, service: Service, handle: str) -> JSONRes
 
 
 @router.delete("/people/{handle}", response_model=ErasureOut)
-def erase_person(tenant_id: TenantId, service: Service, handle: str) -> ErasureOut:
+def erase_person(tenant_id: TenantId, service: Service, handle: Handle) -> ErasureOut:
     """Erase the person's data; later imports skip the person's handles."""
     try:
         return ErasureOut.model_validate(service.erase(tenant_id, handle))

@@ -6,6 +6,23 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.openapi_examples import AUDIENCE_IMPORT_ID, COMMUNITY_RUN_ID, INFLUENCER
+
+_RUN_CREATED_AT = "2026-03-02T11:04:16.640000Z"
+_SOFA = "hyggelig · sofa · uldplaid"
+_GARDEN = "flotte · havemøbler · terrassen"
+_COMMUNITY = {
+    "id": 2, "run_id": COMMUNITY_RUN_ID, "number": 1, "label": _SOFA,
+    "keywords": ["hyggelig", "sofa", "uldplaid"],
+    "typical_accounts": [{"handle": INFLUENCER, "share": 0.92, "lift": 1.84}],
+    "typical_members": ["sofa_sanne", "uldplaid_ulla", "hjemme_hos_maja"],
+    "size": 12, "share": 0.5, "mean_confidence": 0.87,
+}
+_REACH = {
+    "community_number": 1, "label": _SOFA, "audience": 12, "share": 1.0, "brand_share": 0.75,
+    "index": 133, "brand_penetration": 1.0, "new_segment": False,
+}
+
 
 class _FromAttributes(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -25,6 +42,22 @@ class ImportSummaryOut(_FromAttributes):
 
 
 class ImportOut(_FromAttributes):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [{
+                "import_id": AUDIENCE_IMPORT_ID, "filename": "instagram-nordlys_mobler.zip",
+                "source": "instagram_export",
+                "summary": {
+                    "accounts_created": 17, "accounts_renamed": 0, "accounts_merged": 0,
+                    "posts_created": 0, "posts_updated": 0, "posts_marked_deleted": 0,
+                    "follows_added": 16, "engagements_added": 0, "skipped_erased": 0,
+                    "warnings": [],
+                },
+            }]
+        },
+    )
+
     import_id: str
     filename: str
     source: str = Field(description="instagram_export, graph_api or audience_csv.")
@@ -32,7 +65,10 @@ class ImportOut(_FromAttributes):
 
 
 class CommunityRunIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"seed": 7, "min_community_size": 5}]},
+    )
 
     seed: int = Field(default=0, ge=0, le=2**31 - 1, description="Same seed, same communities.")
     text_weight: float = Field(
@@ -55,6 +91,8 @@ class TypicalAccountOut(BaseModel):
 
 
 class CommunityOut(_FromAttributes):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [_COMMUNITY]})
+
     id: int
     run_id: str
     number: int = Field(description="0 for the largest community of the run.")
@@ -68,6 +106,22 @@ class CommunityOut(_FromAttributes):
 
 
 class CommunityRunOut(_FromAttributes):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [{
+                "run_id": COMMUNITY_RUN_ID, "created_at": _RUN_CREATED_AT,
+                "parameters": {
+                    "seed": 0, "text_weight": 0.5, "neighbours": 30, "resolution": 1.0,
+                    "link_dimensions": 64, "dimensions": 32, "merge_similarity": 0.7,
+                    "merge_connectivity": 0.25, "min_community_size": 10,
+                    "min_community_share": 0.02,
+                },
+                "member_count": 24, "assigned_count": 24, "communities": [_COMMUNITY],
+            }]
+        },
+    )
+
     run_id: str
     created_at: datetime
     parameters: dict[str, float | int]
@@ -88,6 +142,20 @@ class CommunityMemberOut(BaseModel):
 
 
 class CommunityMemberPage(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{
+                "total": 12, "limit": 1, "offset": 0,
+                "items": [{
+                    "handle": "sofa_sanne", "confidence": 0.91, "runner_up_id": 1,
+                    "runner_up_label": _GARDEN, "runner_up_share": 0.09,
+                }],
+                "next": "https://datafantasi.example.com/v1/audience/communities/2/members"
+                "?limit=1&offset=1",
+            }]
+        }
+    )
+
     total: int
     limit: int
     offset: int
@@ -130,6 +198,25 @@ class PairOverlapOut(_FromAttributes):
 
 
 class ComparisonOut(_FromAttributes):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [{
+                "brand_handles": ["nordlys_mobler"], "brand_audience": 16,
+                "influencers": [{
+                    "handle": INFLUENCER, "reported_followers": 5200, "audience": 12,
+                    "engaged_audience": 12, "coverage": 0.0023, "unique_audience": 12,
+                    "unique_share": 1.0, "brand_overlap_share": 1.0, "new_reach": 0,
+                    "communities": [_REACH], "new_segments": [],
+                }],
+                "pairs": [],
+                "gross_audience": 12, "unique_reach": 12, "duplicated_share": 0.0,
+                "multi_audience_share": 0.0, "new_reach": 0,
+                "community_run_id": COMMUNITY_RUN_ID, "new_segments": [],
+            }]
+        },
+    )
+
     brand_handles: list[str]
     brand_audience: int
     influencers: list[InfluencerAudienceOut]
@@ -144,6 +231,20 @@ class ComparisonOut(_FromAttributes):
 
 
 class EngagementOut(_FromAttributes):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [{
+                "handle": INFLUENCER, "followers": 5200, "posts": 24, "posts_with_counts": 24,
+                "hidden_like_posts": 3, "hidden_like_share": 0.125,
+                "deleted_or_unlisted_posts": 1, "mean_likes": 231.5, "mean_comments": 18.25,
+                "engagement_rate": 0.048, "rate_basis": "likes_and_comments",
+                "engaged_accounts": 412, "engagements": 655,
+                "engagements_on_deleted_or_unlisted_posts": 7,
+            }]
+        },
+    )
+
     handle: str
     followers: int | None
     posts: int
@@ -161,6 +262,37 @@ class EngagementOut(_FromAttributes):
 
 
 class PersonOut(_FromAttributes):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [{
+                "handle": "sofa_sanne", "earlier_handles": ["sanne.hjemme"],
+                "account": {
+                    "handle": "sofa_sanne", "platform_id": None, "role": "member", "bio": None,
+                    "followers_count": None, "follows_count": None, "media_count": None,
+                    "created_at": "2026-03-02T11:02:04.213866Z",
+                    "updated_at": "2026-03-02T11:02:04.213866Z",
+                },
+                "follows": [
+                    {"account": "nordlys_mobler", "followed_at": "2024-05-01T10:00:00Z"},
+                    {"account": INFLUENCER, "followed_at": None},
+                ],
+                "followed_by": [],
+                "engagements": [{
+                    "kind": "comment", "on_account": INFLUENCER, "post": None,
+                    "text": "Hyggelig sofa med uldplaid", "engaged_at": None,
+                }],
+                "engagements_received": [],
+                "posts": [],
+                "community_assignments": [
+                    {"run_id": COMMUNITY_RUN_ID, "community": 2, "label": _SOFA,
+                     "confidence": 0.91},
+                ],
+                "exported_at": "2026-03-02T11:20:04.399383Z",
+            }]
+        },
+    )
+
     handle: str
     earlier_handles: list[str]
     account: dict[str, object]
@@ -174,6 +306,16 @@ class PersonOut(_FromAttributes):
 
 
 class ErasureOut(_FromAttributes):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [{
+                "handle": "sofa_sanne", "handles_blocked": 2, "follows": 2, "engagements": 1,
+                "posts": 0, "community_assignments": 1, "text_vectors": 1,
+            }]
+        },
+    )
+
     handle: str
     handles_blocked: int
     follows: int

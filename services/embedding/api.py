@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.embedding.service import EmbeddingService
 from shared.tenancy import TenantId
@@ -24,6 +24,17 @@ class ModelPublic(BaseModel):
 
 
 class ModelList(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{
+                "models": [{
+                    "role": "photo", "model_id": "xlm-roberta-base-ViT-B-32__laion5b_s13b_b90k",
+                    "dim": 512, "ready": True, "reason": None, "random_weights": False,
+                }]
+            }]
+        }
+    )
+
     models: list[ModelPublic]
 
 

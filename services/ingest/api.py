@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from services.ingest.job_kinds import REBUILD_THUMBNAILS, REINDEX
 from services.ingest.models import AssetStatus
-from services.ingest.schemas import AssetPage, AssetPublic, UploadReport
+from services.ingest.schemas import AssetIdPath, AssetPage, AssetPublic, UploadReport
 from services.ingest.service import AssetNotFound, IngestService, InvalidUpload, UploadNotFound
-from shared.jobs.api import JobOut, start_job
+from shared.jobs.api import JobOut, queued_job_example, start_job
+from shared.openapi_examples import UPLOAD_ID
 from shared.pagination import next_offset_link
 from shared.tenancy import TenantId
 
@@ -43,12 +44,14 @@ _UPLOAD_BODY: dict[str, Any] = {
                             "type": "string",
                             "description": "Folder for the photos; a zip's own folders go "
                             "below it.",
+                            "examples": ["Projekter/2023/Trapper"],
                         },
                         "tags": {
                             "type": "array",
                             "items": {"type": "string"},
                             "description": "Tags for every photo; a value may hold several, "
                             "separated by commas.",
+                            "examples": [["trapper", "glas,stål"]],
                         },
                     },
                 }
@@ -58,6 +61,8 @@ _UPLOAD_BODY: dict[str, Any] = {
 }
 
 
+# A file has no example that JSON could show; /docs offers the body as a download.
+_BINARY = {"type": "string", "format": "binary"}
 _NO_ASSET: dict[int | str, dict[str, Any]] = {
     404: {"description": "The tenant has no asset with this id."}
 }
@@ -116,7 +121,9 @@ async def create_upload(request: Request, tenant_id: TenantId, ingest: IngestDep
 
 
 @router.get("/v1/uploads/{upload_id}", response_model=UploadReport, responses=_NO_UPLOAD)
-def get_upload(upload_id: str, tenant_id: TenantId, ingest: IngestDep) -> UploadReport:
+def get_upload(
+    upload_id: Annotated[str, Path(description="The upload's id.", examples=[UPLOAD_ID])],
+    tenant_id: TenantId, ingest: IngestDep) -> UploadReport:
     try:
         return ingest.get_upload(tenant_id, upload_id)
     except UploadNotFound as error:
@@ -128,12 +135,19 @@ def list_assets(
     request: Request,
     tenant_id: TenantId,
     ingest: IngestDep,
-    limit: Annotated[int, Query(ge=1, le=500, description="Assets per page.")] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000, description="Assets to skip.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=500, description="Assets per page.", examples=[50])] = 50,
+    offset: Annotated[
+        int, Query(ge=0, le=1_000_000, description="Assets to skip.", examples=[50])
+    ] = 0,
     status_filter: Annotated[
-        AssetStatus | None, Query(alias="status", description="Only assets in this status.")
+        AssetStatus | None,
+        Query(alias="status", description="Only assets in this status.", examples=["failed"]),
     ] = None,
-    folder: Annotated[str | None, Query(description="Only assets in exactly this folder.")] = None,
+    folder: Annotated[
+        str | None,
+        Query(description="Only assets in exactly this folder.",
+              examples=["Projekter/2023/Trapper"]),
+    ] = None,
 ) -> AssetPage:
     try:
         page = ingest.list_assets(
@@ -146,7 +160,7 @@ def list_assets(
 
 
 @router.get("/v1/assets/{asset_id}", response_model=AssetPublic, responses=_NO_ASSET)
-def get_asset(asset_id: str, tenant_id: TenantId, ingest: IngestDep) -> AssetPublic:
+def get_asset(asset_id: AssetIdPath, tenant_id: TenantId, ingest: IngestDep) -> AssetPublic:
     try:
         return ingest.get_asset(tenant_id, asset_id)
     except AssetNotFound as error:
@@ -156,9 +170,9 @@ def get_asset(asset_id: str, tenant_id: TenantId, ingest: IngestDep) -> AssetPub
 @router.get(
     "/v1/assets/{asset_id}/thumbnail",
     response_class=Response,
-    responses={200: {"content": {"image/jpeg": {}}}, **_NO_ASSET},
+    responses={200: {"content": {"image/jpeg": {"schema": _BINARY}}}, **_NO_ASSET},
 )
-def get_thumbnail(asset_id: str, tenant_id: TenantId, ingest: IngestDep) -> Response:
+def get_thumbnail(asset_id: AssetIdPath, tenant_id: TenantId, ingest: IngestDep) -> Response:
     try:
         data = ingest.thumbnail(tenant_id, asset_id)
     except AssetNotFound as error:
@@ -169,9 +183,9 @@ def get_thumbnail(asset_id: str, tenant_id: TenantId, ingest: IngestDep) -> Resp
 @router.get(
     "/v1/assets/{asset_id}/original",
     response_class=Response,
-    responses={200: {"content": {"image/*": {}}}, **_NO_ASSET},
+    responses={200: {"content": {"image/*": {"schema": _BINARY}}}, **_NO_ASSET},
 )
-def get_original(asset_id: str, tenant_id: TenantId, ingest: IngestDep) -> Response:
+def get_original(asset_id: AssetIdPath, tenant_id: TenantId, ingest: IngestDep) -> Response:
     try:
         asset = ingest.get_asset(tenant_id, asset_id)
         data = ingest.original(tenant_id, asset_id)
@@ -186,7 +200,7 @@ def get_original(asset_id: str, tenant_id: TenantId, ingest: IngestDep) -> Respo
     "/v1/assets/{asset_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_NO_ASSET
 )
 def delete_asset(
-    asset_id: str, request: Request, tenant_id: TenantId, ingest: IngestDep
+    asset_id: AssetIdPath, request: Request, tenant_id: TenantId, ingest: IngestDep
 ) -> Response:
     try:
         ingest.delete_asset(tenant_id, asset_id)
@@ -198,14 +212,18 @@ def delete_asset(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/v1/assets/reindex", status_code=status.HTTP_202_ACCEPTED, tags=["jobs"])
+@router.post(
+    "/v1/assets/reindex", status_code=status.HTTP_202_ACCEPTED, tags=["jobs"],
+    responses=queued_job_example(REINDEX),
+)
 def start_reindex(request: Request, tenant_id: TenantId) -> JobOut:
     """Start a job that embeds and indexes every photo of the tenant again."""
     return start_job(request, tenant_id, REINDEX, {})
 
 
 @router.post(
-    "/v1/assets/thumbnails/rebuild", status_code=status.HTTP_202_ACCEPTED, tags=["jobs"]
+    "/v1/assets/thumbnails/rebuild", status_code=status.HTTP_202_ACCEPTED, tags=["jobs"],
+    responses=queued_job_example(REBUILD_THUMBNAILS),
 )
 def start_thumbnail_rebuild(request: Request, tenant_id: TenantId) -> JobOut:
     """Start a job that makes every thumbnail of the tenant again from its original."""

@@ -3,10 +3,43 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from fastapi import Path
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.ingest.models import Asset, AssetStatus, UploadItem, UploadItemStatus
+from shared.openapi_examples import (
+    ASSET_ID,
+    BASE_URL,
+    CREATED_AT,
+    OTHER_ASSET_ID,
+    UPDATED_AT,
+    UPLOAD_ID,
+)
+
+AssetIdPath = Annotated[
+    str, Path(description="SHA-256 of the photo's bytes, in hex.", examples=[ASSET_ID])
+]
+
+ASSET_EXAMPLE = {
+    "asset_id": ASSET_ID, "filename": "IMG_4711.jpg", "folder": "Projekter/2023/Trapper",
+    "tags": ["trapper", "glas"], "content_type": "image/jpeg", "byte_size": 2481937,
+    "width": 3024, "height": 4032, "taken_at": "2023-05-17T10:42:08Z", "camera_make": "Apple",
+    "camera_model": "iPhone 13", "status": "indexed", "failure_reason": None,
+    "created_at": CREATED_AT, "updated_at": UPDATED_AT,
+}
+_UPLOAD_EXAMPLE = {
+    "upload_id": UPLOAD_ID, "created_at": CREATED_AT, "stored": 1, "duplicate": 1, "rejected": 1,
+    "items": [
+        {"path": "IMG_4711.jpg", "status": "stored", "asset_id": ASSET_ID, "reason": None},
+        {"path": "trapper.zip/Vindeltrappe/IMG_4702.jpg", "status": "duplicate",
+         "asset_id": OTHER_ASSET_ID, "reason": None},
+        {"path": "trapper.zip/noter.txt", "status": "rejected", "asset_id": None,
+         "reason": "The file is not a photo in a supported format (JPEG, PNG, WebP, TIFF, GIF "
+         "and HEIC)."},
+    ],
+}
 
 
 def as_utc(value: datetime | None) -> datetime | None:
@@ -17,6 +50,8 @@ def as_utc(value: datetime | None) -> datetime | None:
 
 
 class AssetPublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [ASSET_EXAMPLE]})
+
     asset_id: str = Field(description="SHA-256 of the original's bytes, in hex.")
     filename: str
     folder: str
@@ -55,6 +90,15 @@ class AssetPublic(BaseModel):
 
 
 class AssetPage(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{
+                "items": [ASSET_EXAMPLE], "total": 1840, "limit": 1, "offset": 0,
+                "next": f"{BASE_URL}/v1/assets?limit=1&offset=1",
+            }]
+        }
+    )
+
     items: list[AssetPublic]
     total: int = Field(description="Assets matching the filter, over all pages.")
     limit: int
@@ -63,6 +107,8 @@ class AssetPage(BaseModel):
 
 
 class UploadItemPublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_UPLOAD_EXAMPLE["items"][0]]})
+
     path: str = Field(description='The file name; "archive.zip/folder/photo.jpg" for a zip entry.')
     status: UploadItemStatus
     asset_id: str | None
@@ -74,6 +120,8 @@ class UploadItemPublic(BaseModel):
 
 
 class UploadReport(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_UPLOAD_EXAMPLE]})
+
     upload_id: str
     created_at: datetime
     stored: int = Field(description="Files stored as new assets.")

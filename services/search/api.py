@@ -7,16 +7,18 @@ from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from services.embedding.runtime import ModelUnavailable
 from services.ingest.images import PhotoRejected
+from services.ingest.schemas import AssetIdPath
 from services.ingest.service import InvalidUpload, normalize_folder
 from services.search.groups_api import router as groups_router
 from services.search.index import InvalidSearch, SearchFilters, SearchPage
 from services.search.service import MAX_LIMIT, MAX_OFFSET, AssetNotFound, SearchService
 from services.search.store import ModelMismatch
+from shared.openapi_examples import ASSET_ID, BASE_URL, OTHER_ASSET_ID
 from shared.tenancy import TenantId
 
 router = APIRouter(tags=["search"])
@@ -27,7 +29,20 @@ MAX_QUERY_PHOTO_BYTES = 64 * 1024 * 1024
 """Largest photo accepted as a query; a larger one is refused before it is decoded."""
 
 
+_HIT = {
+    "asset_id": ASSET_ID, "score": 0.3127, "filename": "IMG_4711.jpg",
+    "folder": "Projekter/2023/Trapper", "tags": ["trapper", "glas"],
+    "taken_at": "2023-05-17T10:42:08Z",
+}
+_OTHER_HIT = {
+    "asset_id": OTHER_ASSET_ID, "score": 0.2894, "filename": "IMG_4702.jpg",
+    "folder": "Projekter/2023/Trapper/Vindeltrappe", "tags": ["trapper"], "taken_at": None,
+}
+
+
 class SearchHitPublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_HIT]})
+
     asset_id: str
     score: float = Field(description="Cosine similarity to the query; higher is closer.")
     filename: str
@@ -37,6 +52,17 @@ class SearchHitPublic(BaseModel):
 
 
 class SearchPagePublic(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{
+                "hits": [_HIT, _OTHER_HIT], "limit": 2, "offset": 0, "has_more": True,
+                "model": "xlm-roberta-base-ViT-B-32__laion5b_s13b_b90k",
+                "next": f"{BASE_URL}/v1/search?q=vindeltrappe+med+glasr%C3%A6kv%C3%A6rk&limit=2"
+                "&offset=2",
+            }]
+        }
+    )
+
     hits: list[SearchHitPublic]
     limit: int
     offset: int
@@ -90,7 +116,8 @@ def search_filters(
         date | datetime | None,
         Query(
             description="Only photos taken at or before this date or ISO 8601 time; a date "
-            "includes the whole day, a time without a zone means UTC."
+            "includes the whole day, a time without a zone means UTC.",
+            examples=["2023-12-31"],
         ),
     ] = None,
     folder: Annotated[
@@ -101,7 +128,11 @@ def search_filters(
         ),
     ] = None,
     tag: Annotated[
-        str | None, Query(min_length=1, max_length=256, description="Only photos with this tag.")
+        str | None,
+        Query(
+            min_length=1, max_length=256, description="Only photos with this tag.",
+            examples=["glas"],
+        ),
     ] = None,
 ) -> SearchFilters:
     try:
@@ -120,9 +151,12 @@ def search_filters(
 FiltersDep = Annotated[SearchFilters, Depends(search_filters)]
 Limit = Annotated[
     int | None,
-    Query(ge=1, le=MAX_LIMIT, description="Hits per page; the server's default when absent."),
+    Query(
+        ge=1, le=MAX_LIMIT, description="Hits per page; the server's default when absent.",
+        examples=[20],
+    ),
 ]
-Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Hits to skip.")]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Hits to skip.", examples=[20])]
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "Parameters that cannot be combined, or a photo that was rejected."},
@@ -161,14 +195,17 @@ def search_text(
 )
 def similar_to_asset(
     request: Request,
-    asset_id: str,
+    asset_id: AssetIdPath,
     tenant_id: TenantId,
     search: SearchDep,
     filters: FiltersDep,
     limit: Limit = None,
     offset: Offset = 0,
     exclude_self: Annotated[
-        bool, Query(description="Leave the photo itself out; by default it comes first.")
+        bool,
+        Query(
+            description="Leave the photo itself out; by default it comes first.", examples=[True]
+        ),
     ] = False,
 ) -> SearchPagePublic:
     """Find the tenant's photos that look like one of its indexed photos."""

@@ -10,13 +10,22 @@ import json
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.search.groups import PhotoGroups
 from services.search.job_kinds import VISUAL_GROUPS, VisualGroupsParams
 from services.search.models import PhotoGroup
-from shared.jobs.api import JobOut, start_job
+from shared.jobs.api import JobOut, queued_job_example, start_job
+from shared.openapi_examples import (
+    ASSET_ID,
+    BASE_URL,
+    CREATED_AT,
+    JOB_ID,
+    OTHER_ASSET_ID,
+    PHOTO_GROUP_ID,
+    UPDATED_AT,
+)
 from shared.pagination import Cursor, Limit, Page, next_offset_link, offset_from, offset_page
 from shared.tenancy import TenantId
 
@@ -24,8 +33,18 @@ router = APIRouter(prefix="/v1/photo-groups", tags=["photo groups"])
 
 MAX_PAGE = 1000
 
+_GROUP = {
+    "group_id": PHOTO_GROUP_ID, "name": "Vindeltrapper", "size": 24,
+    "cover_asset_ids": [ASSET_ID, OTHER_ASSET_ID], "number": 3, "run_id": JOB_ID,
+    "model_id": "xlm-roberta-base-ViT-B-32__laion5b_s13b_b90k", "created_at": CREATED_AT,
+    "updated_at": UPDATED_AT,
+}
+GroupIdPath = Annotated[str, Path(description="The group's id.", examples=[PHOTO_GROUP_ID])]
+
 
 class PhotoGroupOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_GROUP]})
+
     group_id: str
     name: str | None = Field(description="The name a user gave the group; null until then.")
     size: int = Field(description="Number of photos in the group.")
@@ -47,11 +66,29 @@ class PhotoGroupOut(BaseModel):
 
 
 class GroupMemberOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"asset_id": ASSET_ID, "similarity": 0.8713}]}
+    )
+
     asset_id: str
     similarity: float = Field(description="Cosine similarity to the group's centre.")
 
 
 class PhotoGroupPage(PhotoGroupOut):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{
+                **_GROUP,
+                "assets": [
+                    {"asset_id": ASSET_ID, "similarity": 0.8713},
+                    {"asset_id": OTHER_ASSET_ID, "similarity": 0.8522},
+                ],
+                "limit": 2, "offset": 0,
+                "next": f"{BASE_URL}/v1/photo-groups/{PHOTO_GROUP_ID}?limit=2&offset=2",
+            }]
+        }
+    )
+
     assets: list[GroupMemberOut]
     limit: int
     offset: int
@@ -59,7 +96,9 @@ class PhotoGroupPage(PhotoGroupOut):
 
 
 class PhotoGroupRename(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"name": "Vindeltrapper"}]}
+    )
 
     name: str | None = Field(max_length=200, description="The new name; null clears it.")
 
@@ -88,7 +127,7 @@ def _group_or_404(groups: PhotoGroups, tenant_id: str, group_id: str) -> PhotoGr
     return group
 
 
-@router.post("/runs", status_code=202)
+@router.post("/runs", status_code=202, responses=queued_job_example(VISUAL_GROUPS))
 def start_group_run(
     request: Request, tenant_id: TenantId, body: VisualGroupsParams | None = None
 ) -> JobOut:
@@ -113,9 +152,9 @@ def get_group(
     request: Request,
     tenant_id: TenantId,
     groups: Groups,
-    group_id: str,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    group_id: GroupIdPath,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, examples=[100])] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000, examples=[100])] = 0,
 ) -> PhotoGroupPage:
     """Return the group and one page of its photos, closest to its centre first."""
     group = _group_or_404(groups, tenant_id, group_id)
@@ -129,7 +168,7 @@ def get_group(
 
 @router.put("/{group_id}")
 def rename_group(
-    tenant_id: TenantId, groups: Groups, group_id: str, body: PhotoGroupRename
+    tenant_id: TenantId, groups: Groups, group_id: GroupIdPath, body: PhotoGroupRename
 ) -> PhotoGroupOut:
     """Name the group; the name stays while later runs keep most of the group's photos."""
     group = groups.rename(tenant_id, group_id, body.name)

@@ -14,7 +14,9 @@ VISUAL_GROUPS = "search.visual_groups"
 class VisualGroupsParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    seed: int = Field(default=0, ge=0, le=2**31 - 1, description="Same seed, same groups.")
+    seed: int = Field(
+        default=0, ge=0, le=2**31 - 1, description="Same seed, same groups.", examples=[7]
+    )
 
 
 # In process: with the embedded vector store only the api process can read the vectors.

@@ -9,18 +9,41 @@ import json
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, HTTPException, Path, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.jobs.models import Job, JobStatus
 from shared.jobs.runner import JobQueueUnavailable, JobRunner
+from shared.openapi_examples import JOB_ID, response_examples
 from shared.pagination import next_offset_link
 from shared.tenancy import TenantId
 
 router = APIRouter(tags=["jobs"])
 
 
+_FINISHED_JOB = {
+    "job_id": JOB_ID, "kind": "search.visual_groups", "status": "succeeded", "progress": 1.0,
+    "message": "done", "error": None,
+    "result": {"run_id": JOB_ID, "photos": 1840, "groups": 37, "ungrouped": 212, "kept_names": 4,
+               "seconds": 6.4},
+    "created_at": "2026-03-02T10:02:14.175835Z", "started_at": "2026-03-02T10:02:14.184326Z",
+    "finished_at": "2026-03-02T10:02:20.582048Z",
+}
+
+
+def queued_job_example(kind: str) -> dict[int | str, dict[str, Any]]:
+    """Return the ``responses`` entry of a route that starts a job of ``kind`` (202)."""
+    queued = {
+        "job_id": JOB_ID, "kind": kind, "status": "queued", "progress": 0.0, "message": "",
+        "error": None, "result": None, "created_at": "2026-03-02T10:02:14.175835Z",
+        "started_at": None, "finished_at": None,
+    }
+    return response_examples({"application/json": queued}, status_code=202)
+
+
 class JobOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [_FINISHED_JOB]})
+
     job_id: str
     kind: str
     status: str
@@ -34,6 +57,13 @@ class JobOut(BaseModel):
 
 
 class JobListOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"items": [_FINISHED_JOB], "total": 1, "limit": 20, "offset": 0,
+                          "next": None}]
+        }
+    )
+
     items: list[JobOut]
     total: int
     limit: int
@@ -72,11 +102,16 @@ def start_job(request: Request, tenant_id: str, kind: str, params: dict[str, Any
 def list_jobs(
     request: Request,
     tenant_id: TenantId,
-    status: Annotated[JobStatus | None, Query(description="Only jobs with this status")] = None,
-    kind: Annotated[str | None, Query(description="Only jobs of this kind")] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    status: Annotated[
+        JobStatus | None, Query(description="Only jobs with this status", examples=["failed"])
+    ] = None,
+    kind: Annotated[
+        str | None,
+        Query(description="Only jobs of this kind", examples=["search.visual_groups"]),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=200, examples=[20])] = 20,
     # Bounded so that the database's OFFSET gets an integer it can hold.
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000, examples=[20])] = 0,
 ) -> JobListOut:
     page = _runner(request).list(tenant_id, status=status, kind=kind, limit=limit, offset=offset)
     return JobListOut(
@@ -86,7 +121,11 @@ def list_jobs(
 
 
 @router.get("/v1/jobs/{job_id}")
-def get_job(job_id: str, request: Request, tenant_id: TenantId) -> JobOut:
+def get_job(
+    job_id: Annotated[str, Path(description="The job's id.", examples=[JOB_ID])],
+    request: Request,
+    tenant_id: TenantId,
+) -> JobOut:
     job = _runner(request).get(tenant_id, job_id)
     if job is None:
         raise HTTPException(404, "Job not found")
