@@ -105,6 +105,15 @@ class Erased(BaseModel):
     removed: StoreCountsOut
 
 
+def check_confirmation(confirm: str, expected: str, deleted: str) -> None:
+    """Raise 422 unless ``confirm`` repeats the name or id of what the request deletes."""
+    if confirm != expected:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"confirmation {confirm!r} does not match: pass confirm={expected} to delete {deleted}",
+        )
+
+
 def eraser(request: Request) -> TenantEraser:
     state = request.app.state
     return TenantEraser(
@@ -190,12 +199,7 @@ def delete_import(
     ],
 ) -> ImportErased:
     """Delete one import and the records that no other import names, in every store."""
-    if confirm != import_id:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"confirmation {confirm!r} does not match: pass confirm={import_id} to delete the "
-            "import and the records only it brought in",
-        )
+    check_confirmation(confirm, import_id, "the import and the records only it brought in")
     try:
         removed = registry.delete_import(tenant_id, import_id)
     except ImportNotFound as error:
@@ -223,11 +227,7 @@ def delete_dataset(
     ],
 ) -> Erased:
     """Delete every row of one data set, and for photos their vectors, originals and thumbnails."""
-    if confirm != dataset:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"confirmation {confirm!r} does not match: pass confirm={dataset} to delete it",
-        )
+    check_confirmation(confirm, dataset, "it")
     removed = erasing.erase_dataset(tenant_id, dataset)
     return Erased(tenant_id=tenant_id, erased=dataset, removed=StoreCountsOut.of(removed))
 
@@ -241,11 +241,6 @@ def delete_tenant(
     ],
 ) -> Erased:
     """Delete the tenant and everything it has in every store; its keys and users stop working."""
-    if confirm != tenant_id:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT,
-            f"confirmation {confirm!r} does not match: pass confirm={tenant_id} to delete the "
-            "tenant and all its data",
-        )
+    check_confirmation(confirm, tenant_id, "the tenant and all its data")
     removed = erasing.erase_tenant(tenant_id)
     return Erased(tenant_id=tenant_id, erased="tenant", removed=StoreCountsOut.of(removed))
