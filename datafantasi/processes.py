@@ -2,7 +2,7 @@
 
 Three processes share the broker, the database and the object-store folder:
 
-- ``api``: the public routers (tenants, uploads, assets, search, models, analytics), the
+- ``api``: the public routers (tenants, uploads, assets, search, models, analytics, audience), the
   ingest status consumers and the search indexing consumers. The search router and the indexing
   consumers must share one process because the edge vector store is a library that one process
   opens at a time, and there is no Qdrant server here. Query texts and photos are encoded by the
@@ -28,6 +28,9 @@ from services.analytics.api import router as analytics_router
 from services.analytics.service import AnalyticsService
 from services.api.app import add_health, add_metrics, create_app
 from services.api.tenants import TenantDirectory
+from services.audience.api import router as audience_router
+from services.audience.service import AudienceService
+from services.audience.text_encoder import E5TextEncoder
 from services.embedding.api import router as models_router
 from services.embedding.client import EmbeddingClient
 from services.embedding.encode_api import router as encode_router
@@ -90,6 +93,9 @@ class ApiProcess:
         # (those that need this process's vector store) run in threads here.
         self.jobs = open_job_runner(settings, self.engine, self)
         self.analytics = AnalyticsService(settings.analytics, self.engine, jobs=self.jobs)
+        # The text model loads on first use: community runs are jobs, which the worker runs
+        # unless jobs.backend is "thread".
+        self.audience = AudienceService(self.engine, E5TextEncoder())
 
     @property
     def port(self) -> int:
@@ -122,7 +128,10 @@ class ApiProcess:
         app = create_app(
             directory=self.tenants,
             admin_token=admin_token(self.settings),
-            routers=[ingest_router, search_router, models_router, analytics_router, jobs_router],
+            routers=[
+                ingest_router, search_router, models_router, analytics_router, audience_router,
+                jobs_router,
+            ],
             health_checks={
                 "bus": bus_check(self.bus),
                 "database": database_check(self.engine),
@@ -139,6 +148,7 @@ class ApiProcess:
         app.state.objects = self.objects
         app.state.embedding = self.encoder
         app.state.analytics = self.analytics
+        app.state.audience = self.audience
         app.state.jobs = self.jobs
         return app
 

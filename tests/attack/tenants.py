@@ -94,7 +94,7 @@ def seed_analytics(http: TestClient, tenant: SeededTenant) -> None:
 
 def seed_audience(http: TestClient, tenant: SeededTenant) -> None:
     imported = http.post(
-        "/v1/audience/imports", files={"file": ("audiences.csv", _audience_csv())},
+        "/v1/audience/imports", files={"file": ("audiences.csv", audience_csv())},
         headers=tenant.key_headers,
     )
     assert imported.status_code == 201, imported.text
@@ -128,7 +128,7 @@ def wait_for_job(
     raise AssertionError(f"job {job_id} of {tenant.tenant_id} did not finish in {timeout_s} s")
 
 
-def _audience_csv() -> bytes:
+def audience_csv() -> bytes:
     lines = ["influencer,handle,relation,followers_count,text"]
     lines += [f"hyggehanne,{h},follower,5200," for h in SOFA_FANS]
     lines += [f"hyggehanne,{h},comment,,Hyggelig sofa med uldplaid" for h in SOFA_FANS]

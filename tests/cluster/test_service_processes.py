@@ -24,6 +24,7 @@ from infra.postgres_server import PostgresServer
 from infra.processes import ServerStartError, free_port
 from infra.redis_server import RedisServer
 from infra.service_process import ServiceProcess
+from tests.attack.tenants import audience_csv
 from tests.cluster.conftest import BROKER_MAX_MESSAGE_BYTES
 from tests.support import ADMIN_TOKEN, photo_bytes, skimage_photos
 
@@ -271,6 +272,28 @@ def test_worker_runs_jobs_from_redis(cluster: Cluster) -> None:
     # Each reindexed photo keeps exactly one vector.
     similar = _similar_ids(cluster, tenant, assets[0]["asset_id"])
     assert sorted(similar) == sorted(asset["asset_id"] for asset in assets)
+
+
+def test_audience_imports_and_communities_in_cluster(cluster: Cluster) -> None:
+    tenant = cluster.create_tenant("sofa")
+    imported = cluster.http.post(
+        "/v1/audience/imports", files={"file": ("audiences.csv", audience_csv())}, headers=tenant
+    )
+    assert imported.status_code == 201, imported.text
+    started = cluster.http.post("/v1/audience/community-runs", headers=tenant, json={})
+    assert started.status_code == 202, started.text
+    finished = _wait_for_job(cluster, tenant, started.json()["job_id"])
+
+    assert finished["status"] == "succeeded", finished
+    job_line = f"job {finished['job_id']} (audience.communities) for tenant sofa succeeded"
+    assert job_line in cluster.worker.log_path.read_text()
+    communities = cluster.http.get("/v1/audience/communities", headers=tenant).json()["items"]
+    assert len(communities) >= 2
+    other = cluster.create_tenant("stole")
+    hidden = cluster.http.get("/v1/audience/communities", headers=other)
+    assert hidden.status_code == 404, hidden.text
+    listed = cluster.http.get("/v1/datasets/audience/imports", headers=tenant).json()["items"]
+    assert [item["import_id"] for item in listed] == [imported.json()["import_id"]]
 
 
 def _assert_indexed_once(cluster: Cluster, headers: dict[str, str], photos: list) -> None:
