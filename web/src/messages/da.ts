@@ -104,6 +104,11 @@ export const da: Catalogue = {
   "photo.statusIndexed": "Kan findes ved søgning",
   "photo.statusProcessing": "Bliver gjort klar til søgning",
   "photo.statusFailed": "Kunne ikke gøres klar til søgning: {reason}",
+  "photo.delete": "Slet foto",
+  "photo.confirmDeleteTitle": "Slet {name}?",
+  "photo.confirmDeleteText": "Fotoet, dets miniature og dets plads i søgningen slettes for alle i jeres organisation. Det kan ikke fortrydes.",
+  "photo.confirmDelete": "Ja, slet fotoet",
+  "photo.deleting": "Sletter…",
 
   "upload.title": "Upload fotos",
   "upload.intro": "Træk fotos eller zip-filer hertil. Hver fil viser, hvordan det gik.",

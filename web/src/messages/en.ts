@@ -102,6 +102,11 @@ export const en = {
   "photo.statusIndexed": "Can be found by search",
   "photo.statusProcessing": "Being prepared for search",
   "photo.statusFailed": "Could not be prepared for search: {reason}",
+  "photo.delete": "Delete photo",
+  "photo.confirmDeleteTitle": "Delete {name}?",
+  "photo.confirmDeleteText": "The photo, its preview and its place in search are deleted for everyone in your organisation. This cannot be undone.",
+  "photo.confirmDelete": "Yes, delete the photo",
+  "photo.deleting": "Deleting…",
 
   "upload.title": "Upload photos",
   "upload.intro": "Drop photos or zip files here. Each file shows how it went.",
