@@ -359,6 +359,7 @@ export const da: Catalogue = {
 
   "data.title": "Data og sletning",
   "data.intro": "Det, I har importeret, nyeste først. Slet en enkelt import eller et helt datasæt.",
+  "data.manage": "Importen kan slettes igen under Data og sletning",
   "data.set.photos": "Fotos",
   "data.set.analytics": "Medlemmer og arrangementer",
   "data.set.audience": "Instagram",

@@ -357,6 +357,7 @@ export const en = {
 
   "data.title": "Data and deletion",
   "data.intro": "What you have imported, newest first. Delete one import, or a whole data set.",
+  "data.manage": "Delete this import again under Data & deletion",
   "data.set.photos": "Photos",
   "data.set.analytics": "Members and events",
   "data.set.audience": "Instagram",
