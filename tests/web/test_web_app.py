@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+import time
 import zipfile
 from pathlib import Path
 from urllib.parse import urlparse
@@ -260,6 +261,8 @@ def test_import_events_with_mapping_and_rejected_rows(
     expect(report.locator("tbody tr")).to_have_count(1)
     expect(report.locator("tbody tr td").first).to_have_text("3")
     expect(report).to_contain_text("Hvad handler det om → Beskrivelse")
+    manage = report.get_by_role("link", name="Importen kan slettes igen under Data og sletning")
+    expect(manage).to_have_attribute("href", "/data")
     screenshot(page, "laptop-import-report.png")
 
 
@@ -386,6 +389,7 @@ def test_views_fit_a_phone(phone: BrowserContext, live: LiveStack) -> None:
         ("/instagram", "communities", "phone-communities"),
         (f"/instagram/compare?influencers={handles}", "comparison", "phone-comparison"),
         ("/jobs", "jobs", "phone-jobs"),
+        ("/data", "data", "phone-data"),
     ]
     overflowing = []
     for path, view, name in views:
@@ -419,3 +423,132 @@ def test_language_switch_is_stored_for_the_user(laptop: BrowserContext, live: Li
         page.get_by_role("button", name="Dansk").click()
         page.wait_for_selector("#main[data-ready='members']")
     expect(page.get_by_role("button", name="Log ud")).to_be_visible()
+
+
+# Two member lists that share one company, Krag Stål, and its contact person, Ole Krag. Each row
+# makes two member records, the company and the person, so each import names four.
+SPRING_MEMBERS = (
+    "Navn;Virksomhed;CVR;E-mail\n"
+    "Ida Lund;Lund Svejs ApS;31415926;ida@lundsvejs.example\n"
+    "Ole Krag;Krag Stål A/S;27182818;ole@kragstaal.example\n"
+)
+AUTUMN_MEMBERS = (
+    "Navn;Virksomhed;CVR;E-mail\n"
+    "Ole Krag;Krag Stål A/S;27182818;ole@kragstaal.example\n"
+    "Eva Birk;Birk Beslag ApS;16180339;eva@birkbeslag.example\n"
+)
+
+
+def import_members(client: httpx.Client, filename: str, text: str) -> str:
+    response = client.post(
+        "/v1/analytics/imports/members", files={"file": (filename, text.encode("utf-8"))}
+    )
+    response.raise_for_status()
+    return str(response.json()["import_id"])
+
+
+def analytics_rows(client: httpx.Client) -> dict[str, int]:
+    counts: dict[str, int] = client.get("/v1/datasets").json()["analytics"]["database"]
+    return counts
+
+
+def danish_number(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
+def test_data_view_deletes_one_import(laptop: BrowserContext, live: LiveStack) -> None:
+    with live.client() as client:
+        spring = import_members(client, "medlemmer-forår.csv", SPRING_MEMBERS)
+        autumn = import_members(client, "medlemmer-efterår.csv", AUTUMN_MEMBERS)
+        before = analytics_rows(client)
+    try:
+        page = open_view(laptop, live, "/data", "data", "laptop-data")
+        section = page.locator("[data-dataset='analytics']")
+        rows = section.locator(".import")
+        expect(rows.nth(0)).to_have_attribute("data-import", autumn)
+        expect(rows.nth(1)).to_have_attribute("data-import", spring)
+        expect(rows.nth(1)).to_contain_text("medlemmer-forår.csv")
+        expect(rows.nth(1)).to_contain_text("Medlemmer")
+        expect(rows.nth(1)).to_contain_text("4 poster")
+        expect(section.locator(".held")).to_have_text(
+            f"{danish_number(sum(before.values()))} rækker i databasen."
+        )
+        listed = rows.count()
+
+        # Deleting the whole data set waits until its name is typed; this test stops there.
+        section.get_by_text("Slet hele datasættet Medlemmer og arrangementer").click()
+        typed = section.get_by_label("Skriv Medlemmer og arrangementer for at bekræfte")
+        delete_all = section.get_by_role("button", name="Slet datasættet")
+        expect(delete_all).to_be_disabled()
+        typed.fill("analytics")
+        expect(delete_all).to_be_disabled()
+        typed.fill(" medlemmer og arrangementer")
+        expect(delete_all).to_be_enabled()
+        typed.fill("")
+
+        spring_row = section.locator(f".import[data-import='{spring}']")
+        spring_row.get_by_role("button", name="Slet import").click()
+        expect(spring_row).to_contain_text("Poster, som andre importer også indeholder, bliver")
+        screenshot(page, "laptop-data-confirm.png")
+        spring_row.get_by_role("button", name="Ja, slet importen").click()
+
+        report = section.get_by_test_id("deletion-report")
+        expect(report).to_contain_text("Importen af medlemmer-forår.csv er slettet.")
+        # Krag Stål and Ole Krag are in the autumn list too, so only Lund Svejs and Ida Lund go.
+        expect(report).to_contain_text("Beholdt: 2 poster")
+        expect(rows).to_have_count(listed - 1)
+        expect(section.locator(f".import[data-import='{spring}']")).to_have_count(0)
+        expect(rows.nth(0)).to_have_attribute("data-import", autumn)
+        screenshot(page, "laptop-data-deleted.png")
+
+        with live.client() as client:
+            after = analytics_rows(client)
+            listing = client.get("/v1/datasets/analytics/imports", params={"limit": 200}).json()
+        assert after["members"] == before["members"] - 2
+        assert after["analytics_imports"] == before["analytics_imports"] - 1
+        assert [item["import_id"] for item in listing["items"]][:1] == [autumn]
+        assert spring not in {item["import_id"] for item in listing["items"]}
+        removed = sum(before.values()) - sum(after.values())
+        expect(report).to_contain_text(f"Slettet: {danish_number(removed)} rækker i databasen.")
+        expect(section.locator(".held")).to_have_text(
+            f"{danish_number(sum(after.values()))} rækker i databasen."
+        )
+    finally:
+        with live.client() as client:
+            for import_id in (spring, autumn):
+                client.delete(
+                    f"/v1/datasets/analytics/imports/{import_id}", params={"confirm": import_id}
+                )
+
+
+def wait_until_indexed(client: httpx.Client, asset_id: str) -> None:
+    deadline = time.monotonic() + 60
+    while client.get(f"/v1/assets/{asset_id}").json()["status"] != "indexed":
+        assert time.monotonic() < deadline, f"photo {asset_id} was not indexed within 60 s"
+        time.sleep(0.2)
+
+
+def test_photo_deleted_from_its_page(laptop: BrowserContext, live: LiveStack) -> None:
+    photo = photo_bytes((180, 60, 160), pattern=7)
+    with live.client() as client:
+        response = client.post("/v1/uploads", files=[("files", ("svejsning.jpg", photo))])
+        response.raise_for_status()
+        asset_id = response.json()["items"][0]["asset_id"]
+        wait_until_indexed(client, asset_id)
+
+    page = open_view(laptop, live, f"/photos/{asset_id}", "photo", "laptop-photo-delete")
+    page.get_by_role("button", name="Slet foto").click()
+    expect(page.locator(".photo-deletion")).to_contain_text("Slet svejsning.jpg?")
+    screenshot(page, "laptop-photo-confirm.png")
+    page.get_by_role("button", name="Ja, slet fotoet").click()
+    page.wait_for_url("**/photos")
+    page.wait_for_selector("#main[data-ready='photos']")
+
+    with live.client() as client:
+        assert client.get(f"/v1/assets/{asset_id}").status_code == 404
+        total = client.get("/v1/assets", params={"status": "indexed"}).json()["total"]
+    expect(page.get_by_role("heading", name=f"Alle fotos ({total})")).to_be_visible()
+    assert "svejsning.jpg" not in captions(page)
+    assert page.locator(f".photo-card[href^='/photos/{asset_id}']").count() == 0
+    page.go_back()
+    assert f"/photos/{asset_id}" not in page.url

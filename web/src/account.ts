@@ -11,9 +11,14 @@ export interface Me {
   tenant_id: string;
   tenant_name: string;
   language: Language | null;
+  /** Actions the user or key may do, such as "photos:write", or "admin" for owners. */
+  actions: string[];
 }
 
+export type Action = "photos:write" | "analytics:write" | "audience:write" | "admin";
+
 let me: Me | null = null;
+let pending: Promise<Me | null> | null = null;
 let chosenBeforeSignIn: Language | null = null;
 
 /** Remember a language picked on the sign-in page, to store with the user once signed in. */
@@ -26,8 +31,33 @@ export function currentUser(): Me | null {
   return me;
 }
 
-/** Load the user; a partner key (or a server without user accounts) has none. */
-export async function loadUser(): Promise<Me | null> {
+/**
+ * Load the caller from GET /v1/me: a user, or a partner key without name or e-mail. A server
+ * without user accounts has none.
+ */
+export function loadUser(): Promise<Me | null> {
+  pending = fetchUser();
+  return pending;
+}
+
+/**
+ * Return the user once the load under way has finished, or null when it failed. Views that show
+ * a control only to users allowed to use it wait for this, because they render while it loads.
+ */
+export async function loadedUser(): Promise<Me | null> {
+  try {
+    return await (pending ?? me);
+  } catch {
+    return null;
+  }
+}
+
+/** Test whether the user may do `action`. Without a loaded user, nothing is allowed. */
+export function allows(user: Me | null, action: Action): boolean {
+  return user?.actions?.includes(action) ?? false;
+}
+
+async function fetchUser(): Promise<Me | null> {
   try {
     me = await api<Me>("/v1/me");
   } catch (error) {
@@ -47,6 +77,7 @@ export async function loadUser(): Promise<Me | null> {
 
 export function forgetUser(): void {
   me = null;
+  pending = null;
 }
 
 /** Switch the language now, and store it with the user when there is one. */

@@ -1,5 +1,5 @@
 import "./styles.css";
-import { chooseLanguage, currentUser, forgetUser, loadUser } from "./account";
+import { allows, chooseLanguage, currentUser, forgetUser, loadUser, type Action } from "./account";
 import { ApiError, clearImageCache } from "./api";
 import { h, replace } from "./dom";
 import { language, LANGUAGES, setLanguage, t, type Language, type MessageKey } from "./i18n";
@@ -9,11 +9,13 @@ import { errorBox } from "./ui";
 import { renderSignIn } from "./views/signin";
 import { VIEWS } from "./views/index";
 
-const SECTIONS: [prefix: string, href: string, label: MessageKey][] = [
+// A section with a required action is shown only to users allowed to do it.
+const SECTIONS: [prefix: string, href: string, label: MessageKey, requires?: Action][] = [
   ["/photos", "/photos", "nav.photos"],
   ["/members", "/members", "nav.members"],
   ["/instagram", "/instagram", "nav.instagram"],
   ["/jobs", "/jobs", "nav.jobs"],
+  ["/data", "/data", "nav.data", "admin"],
 ];
 
 const app = document.getElementById("app") as HTMLElement;
@@ -92,7 +94,7 @@ function shell(route: Route): HTMLElement {
     h(
       "nav",
       { class: "main-nav", "aria-label": t("nav.main") },
-      SECTIONS.map(([prefix, href, label]) =>
+      SECTIONS.filter(([, , , requires]) => !requires || allows(user, requires)).map(([prefix, href, label]) =>
         h(
           "a",
           {

@@ -21,6 +21,7 @@ export type RouteName =
   | "audienceImport"
   | "comparison"
   | "jobs"
+  | "data"
   | "notFound";
 
 const PATTERNS: [RouteName, RegExp][] = [
@@ -38,6 +39,7 @@ const PATTERNS: [RouteName, RegExp][] = [
   ["audienceImport", /^\/instagram\/import$/],
   ["comparison", /^\/instagram\/compare$/],
   ["jobs", /^\/jobs$/],
+  ["data", /^\/data$/],
 ];
 
 export function matchRoute(pathname: string, search: string): Route {

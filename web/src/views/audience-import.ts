@@ -6,6 +6,7 @@ import { formatNumber, t } from "../i18n";
 import type { Route } from "../router";
 import { errorBox, linkButton, markReady, pageHeader } from "../ui";
 import { audienceTabs } from "./communities";
+import { manageLink } from "./import";
 
 interface ImportOut {
   import_id: string;
@@ -59,7 +60,7 @@ export async function renderAudienceImport(main: HTMLElement, _route: Route, _si
       }
     }
     submit.disabled = false;
-    results.after(h("p", { class: "actions" }, linkButton("/instagram", t("audience.toCommunities"), true)));
+    results.after(h("div", {}, h("p", { class: "actions" }, linkButton("/instagram", t("audience.toCommunities"), true)), manageLink()));
   }
 
   main.append(

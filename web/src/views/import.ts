@@ -1,5 +1,6 @@
 // Import of members, events and sign-ups: choose a file, check its columns, read the report.
 
+import { allows, currentUser } from "../account";
 import { api } from "../api";
 import { h, replace } from "../dom";
 import { formatNumber, t, type MessageKey } from "../i18n";
@@ -18,6 +19,7 @@ export const FIELDS: Record<Kind, string[]> = {
 };
 
 interface ImportReport {
+  import_id: string;
   kind: string;
   rows: number;
   created: number;
@@ -136,6 +138,11 @@ function fieldLabel(field: string): string {
   return t(`field.${field}` as MessageKey);
 }
 
+/** Build a link to the page where owners delete imports, or return null for other users. */
+export function manageLink(): HTMLElement | null {
+  return allows(currentUser(), "admin") ? h("p", { class: "hint" }, h("a", { href: "/data" }, t("data.manage"))) : null;
+}
+
 function importReport(result: ImportReport): HTMLElement {
   const used = Object.entries(result.columns);
   return h("section", { class: "card report", "data-testid": "import-report" },
@@ -154,5 +161,6 @@ function importReport(result: ImportReport): HTMLElement {
               h("tr", {}, h("td", { class: "number" }, formatNumber(row.line)), h("td", {}, row.reason)))))))
       : h("p", {}, t("import.noneRejected")),
     h("div", { class: "actions" }, linkButton("/members", t("import.toDashboard"), true), linkButton("/members/themes", t("members.tabThemes"))),
+    manageLink(),
   );
 }

@@ -5,6 +5,7 @@ import { emptyState, linkButton, markReady } from "../ui";
 import { renderAudienceImport } from "./audience-import";
 import { renderCommunities } from "./communities";
 import { renderComparison } from "./comparison";
+import { renderData } from "./data";
 import { renderGroup, renderGroups } from "./groups";
 import { renderImport } from "./import";
 import { renderJobs } from "./jobs";
@@ -36,5 +37,6 @@ export const VIEWS: Record<Exclude<RouteName, "signin">, View> = {
   audienceImport: renderAudienceImport,
   comparison: renderComparison,
   jobs: renderJobs,
+  data: renderData,
   notFound: renderNotFound,
 };

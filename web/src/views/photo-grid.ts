@@ -10,6 +10,14 @@ export interface PhotoSummary {
   score?: number;
 }
 
+// Photos deleted in this browser. The search index drops a deleted photo a moment after the delete
+// request returns, so search results fetched in between can still contain it.
+const deletedPhotos = new Set<string>();
+
+export function forgetPhoto(assetId: string): void {
+  deletedPhotos.add(assetId);
+}
+
 export function thumbnail(assetId: string, alt: string): HTMLImageElement {
   const image = h("img", { alt, class: "thumb", decoding: "async" });
   imageUrl(`/v1/assets/${encodeURIComponent(assetId)}/thumbnail`)
@@ -27,7 +35,7 @@ export function photoGrid(photos: PhotoSummary[], linkSuffix = ""): HTMLElement 
   return h(
     "ul",
     { class: "photo-grid" },
-    photos.map((photo) => {
+    photos.filter((photo) => !deletedPhotos.has(photo.asset_id)).map((photo) => {
       const name = photo.filename || photo.asset_id.slice(0, 12);
       return h(
         "li",

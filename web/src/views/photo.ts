@@ -1,11 +1,12 @@
 // One photo: the large image, what is known about it, and photos that look like it.
 
+import { allows, loadedUser } from "../account";
 import { api, imageUrl } from "../api";
 import { h, replace } from "../dom";
 import { formatBytes, formatDate, t } from "../i18n";
-import type { Route } from "../router";
+import { navigate, type Route } from "../router";
 import { errorBox, linkButton, loading, markReady, pageHeader } from "../ui";
-import { photoGrid, type PhotoSummary } from "./photo-grid";
+import { forgetPhoto, photoGrid, type PhotoSummary } from "./photo-grid";
 import { photoTabs, shareButton } from "./photos";
 
 interface Asset {
@@ -28,7 +29,10 @@ interface Asset {
 export async function renderPhoto(main: HTMLElement, route: Route, signal: AbortSignal): Promise<void> {
   const assetId = route.params.assetId;
   const back = route.query.get("from_search");
-  const asset = await api<Asset>(`/v1/assets/${encodeURIComponent(assetId)}`, { signal });
+  const [asset, user] = await Promise.all([
+    api<Asset>(`/v1/assets/${encodeURIComponent(assetId)}`, { signal }),
+    loadedUser(),
+  ]);
   const original = `/v1/assets/${encodeURIComponent(assetId)}/original`;
 
   const picture = h("img", { class: "photo-large", alt: asset.filename, width: asset.width, height: asset.height });
@@ -62,6 +66,7 @@ export async function renderPhoto(main: HTMLElement, route: Route, signal: Abort
           download,
           back ? linkButton(`/photos${back}`, t("photo.backToResults")) : null,
         ),
+        allows(user, "photos:write") ? photoDeletion(asset, back ? `/photos${back}` : "/photos") : null,
         facts(asset),
       ),
     ),
@@ -80,6 +85,52 @@ export async function renderPhoto(main: HTMLElement, route: Route, signal: Abort
     similar.setAttribute("aria-busy", "false");
     replace(similar, h("h2", { id: "similar-title" }, t("photo.similar")), errorBox(error));
   }
+}
+
+/** Build a delete button with a confirmation step. After the deletion it opens the photo list. */
+function photoDeletion(asset: Asset, listPath: string): HTMLElement {
+  const panel = h("div", { class: "photo-deletion" });
+  const status = h("div", { "aria-live": "polite" });
+  const confirmButton = h("button", { type: "button", class: "danger primary", onclick: () => void confirm() },
+    t("photo.confirmDelete"));
+  const deleteButton = h("button", { type: "button", class: "danger", "aria-expanded": "false", onclick: ask },
+    t("photo.delete"));
+
+  function ask(): void {
+    deleteButton.setAttribute("aria-expanded", "true");
+    const title = h("strong", { id: "delete-photo-title", tabindex: "-1" },
+      t("photo.confirmDeleteTitle", { name: asset.filename }));
+    replace(panel, deleteButton, h("div", { class: "notice confirm", role: "group", "aria-labelledby": "delete-photo-title" },
+      title,
+      h("p", {}, t("photo.confirmDeleteText")),
+      h("div", { class: "actions" }, confirmButton, h("button", { type: "button", onclick: cancel }, t("common.cancel"))),
+      status));
+    title.focus();
+  }
+
+  function cancel(): void {
+    deleteButton.setAttribute("aria-expanded", "false");
+    replace(panel, deleteButton);
+    deleteButton.focus();
+  }
+
+  async function confirm(): Promise<void> {
+    confirmButton.disabled = true;
+    replace(status, h("p", { role: "status" }, t("photo.deleting")));
+    try {
+      await api(`/v1/assets/${encodeURIComponent(asset.asset_id)}`, { method: "DELETE" });
+    } catch (error) {
+      confirmButton.disabled = false;
+      replace(status, errorBox(error));
+      return;
+    }
+    forgetPhoto(asset.asset_id);
+    // Replace the deleted photo's page in the history, so "back" does not lead to it.
+    navigate(listPath, { replace: true });
+  }
+
+  replace(panel, deleteButton);
+  return panel;
 }
 
 function facts(asset: Asset): HTMLElement {
