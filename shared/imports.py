@@ -24,6 +24,7 @@ class ImportInfo:
     label: str
     created_at: datetime
     records: int
+    files: int = 1
 
 
 @dataclass

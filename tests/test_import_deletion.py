@@ -227,7 +227,8 @@ def test_upload_deletion_removes_photos_only_it_brought(
 
     listed = http.get("/v1/datasets/photos/imports", headers=owner.key_headers).json()
     assert {item["import_id"] for item in listed["items"]} == {u["upload_id"] for u in uploads}
-    assert all(item["records"] == 2 for item in listed["items"])
+    assert [(item["records"], item["files"]) for item in listed["items"]] == [(2, 2), (2, 2)]
+    assert {item["label"] for item in listed["items"]} == {"foto-0.jpg"}
     hidden = http.delete(
         f"/v1/datasets/photos/imports/{uploads[0]['upload_id']}",
         params={"confirm": uploads[0]["upload_id"]}, headers=other.key_headers,

@@ -43,7 +43,7 @@ class StoreCountsOut(BaseModel):
 _IMPORT_ID = "3f9c2a7e5b1d4c08a6e2f7b9d0c1e4a5"
 _IMPORT = {
     "import_id": _IMPORT_ID, "kind": "participations", "label": "tilmeldinger-marts.xlsx",
-    "created_at": "2026-03-02T10:05:19.561204Z", "records": 412,
+    "created_at": "2026-03-02T10:05:19.561204Z", "records": 412, "files": 1,
 }
 
 
@@ -56,14 +56,18 @@ class ImportOut(BaseModel):
         "the file's source for audience.",
         examples=["members"],
     )
-    label: str = Field(description="The file name, or the first file of an upload.",
-                       examples=["medlemmer-2026.xlsx"])
+    label: str = Field(
+        description="The file name; for an upload of several files, the first one's path.",
+        examples=["medlemmer-2026.xlsx"],
+    )
     created_at: datetime
     records: int = Field(
         description="Records the import named: photos, members, events, participations, "
         "accounts, posts, follows or engagements.",
         examples=[412],
     )
+    files: int = Field(description="Files in the import: more than 1 for a photo upload of "
+                       "several files or a zip.", examples=[1])
 
 
 class ImportErased(BaseModel):

@@ -66,8 +66,8 @@ class PhotoImports:
                 ).one()
                 infos.append(
                     ImportInfo(
-                        import_id=upload.upload_id, kind="upload", label=_label(*items[:2]),
-                        created_at=upload.created_at, records=items[2],
+                        import_id=upload.upload_id, kind="upload", label=items[1] or "",
+                        created_at=upload.created_at, records=items[2], files=items[0],
                     )
                 )
         return infos
@@ -136,8 +136,3 @@ def _named_elsewhere(
         )
     return found
 
-
-def _label(files: int, first_path: str | None) -> str:
-    if not first_path:
-        return "empty upload"
-    return first_path if files == 1 else f"{first_path} and {files - 1} more files"

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { setLanguage } from "../src/i18n";
-import { confirmsName, heldText, importKindName, removedText, rowCount } from "../src/views/data";
+import { confirmsName, heldText, importKindName, importName, removedText, rowCount } from "../src/views/data";
 
 beforeAll(() => {
   vi.stubGlobal("localStorage", { getItem: () => null, setItem: () => undefined, removeItem: () => undefined });
@@ -58,6 +58,18 @@ describe("importKindName", () => {
 
   it("shows an unknown kind as the API names it", () => {
     expect(importKindName("tiktok_export")).toBe("tiktok_export");
+  });
+});
+
+describe("importName", () => {
+  it("counts the other files of an upload", () => {
+    expect(importName({ label: "trapper/IMG_0001.jpg", files: 12 })).toBe(
+      "trapper/IMG_0001.jpg og 11 filer mere",
+    );
+  });
+
+  it("shows a single file by its name", () => {
+    expect(importName({ label: "medlemmer.xlsx", files: 1 })).toBe("medlemmer.xlsx");
   });
 });
 

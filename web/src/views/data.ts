@@ -21,6 +21,7 @@ export interface ImportInfo {
   label: string;
   created_at: string;
   records: number;
+  files: number;
 }
 
 export interface ImportErased {
@@ -59,6 +60,12 @@ const KIND_NAMES: Record<string, MessageKey> = {
 export function importKindName(kind: string): string {
   const key = KIND_NAMES[kind];
   return key ? t(key) : kind;
+}
+
+/** Name an import by its file, and say how many more files an upload of several had. */
+export function importName(item: Pick<ImportInfo, "label" | "files">): string {
+  if (item.files > 1) return t("data.uploadName", { name: item.label, more: item.files - 1 });
+  return item.label;
 }
 
 export function rowCount(counts: StoreCounts): number {
@@ -179,7 +186,7 @@ function importRow(dataset: Dataset, item: ImportInfo, deleted: (report: HTMLEle
 
   return h("li", { class: "import", "data-import": item.import_id },
     h("div", { class: "import-head" },
-      h("strong", { class: "name" }, item.label),
+      h("strong", { class: "name" }, importName(item)),
       h("span", { class: "badge" }, importKindName(item.kind))),
     h("p", { class: "times" }, t("data.importFacts", { when: formatDate(item.created_at, true), records: item.records })),
     h("div", { class: "actions" }, deleteButton),
@@ -212,11 +219,11 @@ function importConfirmation(
       replace(status, errorBox(error));
       return;
     }
-    await deleted(deletionReport(t("data.importDeleted", { name: item.label }), result.removed, result.kept));
+    await deleted(deletionReport(t("data.importDeleted", { name: importName(item) }), result.removed, result.kept));
   }
 
   return h("div", { class: "notice confirm", role: "group", "aria-labelledby": `confirm-${item.import_id}` },
-    h("strong", { id: `confirm-${item.import_id}`, tabindex: "-1" }, t("data.confirmImportTitle", { name: item.label })),
+    h("strong", { id: `confirm-${item.import_id}`, tabindex: "-1" }, t("data.confirmImportTitle", { name: importName(item) })),
     h("p", {}, t("data.confirmImportText")),
     h("div", { class: "actions" },
       confirmButton,
