@@ -10,9 +10,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from datafantasi.embedded import EmbeddedStack
+from services.analytics.tests.test_api import MEMBERS
 from services.api.erasure import TenantEraser, tenant_tables
 from tests.attack.tenants import (
     SeededTenant,
+    audience_csv,
     create_tenant,
     seed_analytics,
     seed_audience,
@@ -126,3 +128,33 @@ def test_dataset_deletion_removes_only_that_dataset(
     vectors = stack.search.count_tenant(leaving.tenant_id)
     assert vectors == (0 if dataset == "photos" else 2)
     assert http.get("/v1/me", headers=leaving.key_headers).status_code == 200
+
+
+def test_dataset_deletion_keeps_erasure_requests(
+    two_tenants: tuple[EmbeddedStack, TestClient, SeededTenant, SeededTenant],
+) -> None:
+    _stack, http, leaving, _staying = two_tenants
+    for path in (
+        f"/v1/analytics/members/{leaving.ids['member_id']}",
+        f"/v1/audience/people/{leaving.ids['handle']}",
+    ):
+        erased = http.delete(path, headers=leaving.key_headers)
+        assert erased.status_code == 200, erased.text
+    for dataset in ("analytics", "audience"):
+        deleted = http.delete(
+            f"/v1/datasets/{dataset}", params={"confirm": dataset}, headers=leaving.key_headers
+        )
+        assert deleted.status_code == 200, deleted.text
+
+    members = http.post(
+        "/v1/analytics/imports/members", files={"file": ("m.csv", MEMBERS.encode("cp1252"))},
+        headers=leaving.key_headers,
+    ).json()
+    audience = http.post(
+        "/v1/audience/imports", files={"file": ("a.csv", audience_csv())},
+        headers=leaving.key_headers,
+    ).json()
+
+    assert members["skipped_erased"] == 1
+    assert members["created"] == 1
+    assert audience["summary"]["skipped_erased"] == 1

@@ -53,6 +53,11 @@ def tenant_tables() -> list[Table]:
     return [t for t in reversed(SQLModel.metadata.sorted_tables) if "tenant_id" in t.c]
 
 
+# Hashes of people erased on request, which later imports skip. Deleting a data set keeps them,
+# or a re-imported file would bring the people back; deleting the tenant removes them.
+ERASURE_RECORDS = frozenset({"analytics_erased_members", "audience_erased_handles"})
+
+
 def dataset_tables(dataset: str) -> list[Table]:
     prefixes = DATASETS[dataset]
     owned = {
@@ -60,7 +65,7 @@ def dataset_tables(dataset: str) -> list[Table]:
         for mapper in SQLModel._sa_registry.mappers  # type: ignore[attr-defined]
         if mapper.class_.__module__.startswith(prefixes)
     }
-    return [t for t in tenant_tables() if t.name in owned]
+    return [t for t in tenant_tables() if t.name in owned and t.name not in ERASURE_RECORDS]
 
 
 class TenantEraser:
