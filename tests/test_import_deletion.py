@@ -249,3 +249,24 @@ def test_upload_deletion_removes_photos_only_it_brought(
     assert rows["uploads"] == 1
     groups = http.get("/v1/photo-groups", headers=owner.key_headers).json()["items"]
     assert sum(group["size"] for group in groups) == 2
+
+
+def test_tenant_deleted_mid_ingest_leaves_no_vectors(
+    stack_and_tenants: tuple[EmbeddedStack, TestClient, SeededTenant, SeededTenant],
+) -> None:
+    stack, http, owner, other = stack_and_tenants
+    files = [
+        ("files", (f"foto-{i}.jpg", photo_bytes((7 * i, 90, 200 - 5 * i), pattern=i % 7),
+                   "image/jpeg"))
+        for i in range(30)
+    ]
+    report = http.post("/v1/uploads", files=files, headers=owner.key_headers)
+    assert report.status_code in (200, 201), report.text
+    deleted = http.delete(
+        "/v1/tenant", params={"confirm": owner.tenant_id}, headers=owner.key_headers
+    )
+    assert deleted.status_code == 200, deleted.text
+
+    assert stack.wait_idle(120)
+    assert stack.search.count_tenant(owner.tenant_id) == 0
+    assert stack.search.count_tenant(other.tenant_id) == 0

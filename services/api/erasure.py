@@ -94,8 +94,8 @@ class TenantEraser:
     def erase_tenant(self, tenant_id: str) -> StoreCounts:
         """Delete everything of the tenant, the tenant itself included; returns what was removed.
 
-        NOTE: a photo still on its way through the bus (ingested, not yet indexed) can be indexed
-        after this returns; its vector then stays until a second deletion.
+        A photo still on its way through the bus can be indexed after this returns. The
+        ingest status consumer then finds no asset row and sends asset.deleted again.
         """
         removed = self._erase_outside_database(tenant_id)
         removed.database = self._delete_rows(tenant_id, tenant_tables())

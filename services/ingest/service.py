@@ -226,9 +226,9 @@ class IngestService:
 
         Returns how many stored files were deleted.
 
-        NOTE: a photo deleted while its AssetEmbedded record is still in flight can be indexed
-        after the AssetDeleted record is handled, because the two topics are not ordered
-        against each other. Deleting it again removes that vector.
+        A photo deleted while its AssetEmbedded record is still in flight can be indexed after
+        the AssetDeleted record is handled, because the two topics are not ordered against each
+        other. Its asset.indexed record then makes the status consumer send AssetDeleted again.
         """
         with session_scope(self._engine) as session:
             session.delete(_find_asset(session, tenant_id, asset_id))

@@ -5,6 +5,10 @@ asset.ingested and asset.embedded. Every change is one conditional UPDATE that o
 asset forward in the order stored < embedded < failed < indexed, so replays, duplicates and
 late records are no-ops. An indexed asset stays indexed, because its vector is searchable
 whatever a late record reports, and a failed asset becomes indexed when a later try succeeds.
+
+An asset.indexed record for an asset that no longer exists means the photo, its upload or its
+tenant was deleted while the photo was on its way to the index. The vector was written after
+the deletion removed the others, so this group sends asset.deleted again to remove it.
 """
 
 from __future__ import annotations
@@ -15,15 +19,21 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from google.protobuf.message import Message
-from sqlalchemy import update
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.engine import Engine
 
 from services.ingest.metrics import STATUS_CHANGES
 from services.ingest.models import Asset, AssetStatus, utcnow
 from shared.bus.base import MessageBus
-from shared.bus.topics import ASSET_EMBEDDED, ASSET_INDEXED, ASSET_INGESTED
+from shared.bus.topics import (
+    ASSET_DELETED,
+    ASSET_EMBEDDED,
+    ASSET_INDEXED,
+    ASSET_INGESTED,
+    CONTRACT_VERSION,
+)
 from shared.consumer import Decoded, PublishDeadLetter, RetryPolicy, build_consumer
-from shared.contracts.v1.assets_pb2 import AssetEmbedded, AssetIndexed, DeadLetter
+from shared.contracts.v1.assets_pb2 import AssetDeleted, AssetEmbedded, AssetIndexed, DeadLetter
 from shared.db import session_scope
 
 log = logging.getLogger(__name__)
@@ -84,6 +94,21 @@ def apply_status_changes(engine: Engine, changes: Sequence[StatusChange]) -> int
     return applied
 
 
+def missing_assets(engine: Engine, changes: Sequence[StatusChange]) -> list[tuple[str, str]]:
+    """Return the (tenant, asset) pairs of ``changes`` that have no asset row."""
+    pairs = sorted({(change.tenant_id, change.asset_id) for change in changes})
+    if not pairs:
+        return []
+    with session_scope(engine) as session:
+        rows = session.execute(
+            select(Asset.tenant_id, Asset.asset_id).where(  # type: ignore[call-overload]
+                tuple_(Asset.tenant_id, Asset.asset_id).in_(pairs)
+            )
+        )
+        found = {(tenant_id, asset_id) for tenant_id, asset_id in rows}
+    return [pair for pair in pairs if pair not in found]
+
+
 class StatusConsumers:
     """The "ingest-status" consumers, wired to the bus by ``subscribe``."""
 
@@ -108,6 +133,15 @@ class StatusConsumers:
     def on_indexed(self, items: Sequence[Decoded[AssetIndexed]]) -> None:
         changes = [_change(item.message, AssetStatus.INDEXED) for item in items]
         apply_status_changes(self._engine, changes)
+        for tenant_id, asset_id in missing_assets(self._engine, changes):
+            log.info(
+                "asset %s of tenant %s was indexed after its deletion; removing its vector",
+                asset_id, tenant_id,
+            )
+            deleted = AssetDeleted(
+                version=CONTRACT_VERSION, tenant_id=tenant_id, asset_id=asset_id
+            )
+            self._bus.publish(ASSET_DELETED.name, tenant_id, deleted.SerializeToString())
 
     def on_dead_letter(self, items: Sequence[Decoded[DeadLetter]]) -> None:
         changes = []

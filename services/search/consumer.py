@@ -88,8 +88,9 @@ class IndexEmbeddedPhotos:
 class DropDeletedPhotos:
     """Task step of the asset.deleted consumer: removes the photo from every collection.
 
-    NOTE: asset.deleted and asset.embedded are separate topics, so a deletion handled before the
-    photo's AssetEmbedded record leaves that photo's vector in the index.
+    asset.deleted and asset.embedded are separate topics, so a deletion can be handled before
+    the photo's AssetEmbedded record. The ingest status consumer sends asset.deleted again when
+    the photo's asset.indexed record names an asset that no longer exists.
     """
 
     def __init__(self, collections: PhotoCollections) -> None:

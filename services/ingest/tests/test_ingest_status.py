@@ -12,9 +12,21 @@ from services.ingest.status import STATUS_GROUP, StatusChange, apply_status_chan
 from services.ingest.tests.samples import distinct_jpeg
 from shared.bus.base import Record
 from shared.bus.memory import InProcessBus
-from shared.bus.topics import ASSET_EMBEDDED, ASSET_INDEXED, ASSET_INGESTED, CONTRACT_VERSION
+from shared.bus.topics import (
+    ASSET_DELETED,
+    ASSET_EMBEDDED,
+    ASSET_INDEXED,
+    ASSET_INGESTED,
+    CONTRACT_VERSION,
+)
 from shared.consumer import PublishDeadLetter
-from shared.contracts.v1.assets_pb2 import AssetEmbedded, AssetIndexed, AssetIngested, DeadLetter
+from shared.contracts.v1.assets_pb2 import (
+    AssetDeleted,
+    AssetEmbedded,
+    AssetIndexed,
+    AssetIngested,
+    DeadLetter,
+)
 from shared.db import session_scope
 from shared.storage import FilesystemStore
 
@@ -262,3 +274,28 @@ def test_status_order_table(ingest: IngestService, engine: Engine) -> None:
             expected = target if target_rank > start_rank else start
             assert status_of(engine, asset_id)[0] == expected.value, (start, target)
             assert applied == (1 if target_rank > start_rank else 0), (start, target)
+
+
+def test_indexed_after_deletion_sends_deletion_again(
+    ingest: IngestService, engine: Engine, running: InProcessBus
+) -> None:
+    sent: list[tuple[str, str]] = []
+
+    def record_deletions(records: Sequence[Record]) -> None:
+        for record in records:
+            message = AssetDeleted.FromString(record.value)
+            sent.append((message.tenant_id, message.asset_id))
+
+    running.subscribe(ASSET_DELETED.name, "observer", record_deletions)
+    kept = stored_asset(ingest, 20)
+    deleted = stored_asset(ingest, 21)
+    ingest.delete_asset("acme", deleted)
+    settle(running)
+    assert sent == [("acme", deleted)]
+
+    publish_indexed(running, "acme", kept)
+    publish_indexed(running, "acme", deleted)
+    settle(running)
+
+    assert sent == [("acme", deleted), ("acme", deleted)]
+    assert status_of(engine, kept) == ("indexed", None)
