@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -270,3 +271,33 @@ def test_tenant_deleted_mid_ingest_leaves_no_vectors(
     assert stack.wait_idle(120)
     assert stack.search.count_tenant(owner.tenant_id) == 0
     assert stack.search.count_tenant(other.tenant_id) == 0
+
+
+def test_simultaneous_upload_deletions_remove_each_photo_once(
+    stack_and_tenants: tuple[EmbeddedStack, TestClient, SeededTenant, SeededTenant],
+) -> None:
+    stack, http, owner, _other = stack_and_tenants
+    files = [
+        ("files", (f"foto-{i}.jpg", photo_bytes((9 * i, 60, 100), pattern=i % 5), "image/jpeg"))
+        for i in range(20)
+    ]
+    upload_id = http.post("/v1/uploads", files=files, headers=owner.key_headers).json()["upload_id"]
+    assert stack.wait_idle(120)
+
+    def delete() -> tuple[int, int]:
+        response = http.delete(
+            f"/v1/datasets/photos/imports/{upload_id}", params={"confirm": upload_id},
+            headers=owner.key_headers,
+        )
+        removed = response.json().get("removed", {}).get("database", {}).get("assets", 0)
+        return response.status_code, removed
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        results = list(pool.map(lambda _: delete(), range(3)))
+
+    statuses = sorted(status for status, _ in results)
+    assert statuses[0] == 200
+    assert set(statuses) <= {200, 404}
+    assert sum(removed for status, removed in results if status == 200) == 20
+    assert stack.wait_idle(60)
+    assert stack.search.count_tenant(owner.tenant_id) == 0

@@ -8,7 +8,9 @@ upload also contained (a duplicate there) stays.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Protocol
 
 from sqlalchemy import delete, distinct, func, select
@@ -16,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from services.ingest.models import Asset, Upload, UploadItem
-from services.ingest.service import IngestService
+from services.ingest.service import AssetNotFound, IngestService
 from shared.db import session_scope
 from shared.imports import ImportInfo, ImportNotFound, ImportRemoval
 
@@ -26,7 +28,7 @@ _CHUNK = 500
 
 
 class PhotoVectors(Protocol):
-    def count_tenant(self, tenant_id: str) -> int: ...
+    def count_assets(self, tenant_id: str, asset_ids: Sequence[str]) -> int: ...
 
     def delete_assets(self, tenant_id: str, asset_ids: Sequence[str]) -> None: ...
 
@@ -73,7 +75,15 @@ class PhotoImports:
         return infos
 
     def delete_import(self, tenant_id: str, import_id: str) -> ImportRemoval:
-        """Delete the upload and the photos only it brought; raises ImportNotFound."""
+        """Delete the upload and the photos only it brought; raises ImportNotFound.
+
+        Deletions of one upload run one at a time, so the first reports every photo and the
+        others find no upload. NOTE: the lock is per process; the cluster runs one api process.
+        """
+        with _one_at_a_time(import_id):
+            return self._delete_import(tenant_id, import_id)
+
+    def _delete_import(self, tenant_id: str, import_id: str) -> ImportRemoval:
         removal = ImportRemoval()
         with session_scope(self._engine) as session:
             upload = session.get(Upload, import_id)
@@ -96,28 +106,49 @@ class PhotoImports:
 
         # Files and vectors go before the rows that list them: should this stop half-way, the
         # upload is still there to delete again.
-        vectors_before = self._vectors.count_tenant(tenant_id) if self._vectors else 0
+        if self._vectors is not None:
+            removal.vectors = self._vectors.count_assets(tenant_id, orphans)
         for asset_id in orphans:
-            removal.objects += self._ingest.delete_asset(tenant_id, asset_id)
-        removal.add("assets", len(orphans))
+            try:
+                removal.objects += self._ingest.delete_asset(tenant_id, asset_id)
+            except AssetNotFound:
+                continue  # deleted meanwhile by another request
+            removal.add("assets", 1)
         if self._vectors is not None:
             self._vectors.delete_assets(tenant_id, orphans)
-            removal.vectors = vectors_before - self._vectors.count_tenant(tenant_id)
         if self._groups is not None:
             removal.add("photo_group_members", self._groups.forget_assets(tenant_id, orphans))
         with session_scope(self._engine) as session:
             removal.add("upload_items", session.execute(
                 delete(UploadItem).where(col(UploadItem.upload_id) == import_id)
             ).rowcount)
-            removal.add("uploads", session.execute(
+            uploads = session.execute(
                 delete(Upload).where(col(Upload.upload_id) == import_id)
-            ).rowcount)
+            ).rowcount
             session.commit()
+        if not uploads:
+            raise ImportNotFound(f"import {import_id!r} was deleted by another request")
+        removal.add("uploads", uploads)
         log.info(
             "deleted upload %s of tenant %s: %d photos, %d files, %d vectors; %d photos kept",
             import_id, tenant_id, len(orphans), removal.objects, removal.vectors, removal.kept,
         )
         return removal
+
+
+_LOCKS_GUARD = threading.Lock()
+_LOCKS: dict[str, threading.Lock] = {}
+
+
+@contextmanager
+def _one_at_a_time(import_id: str) -> Iterator[None]:
+    with _LOCKS_GUARD:
+        lock = _LOCKS.setdefault(import_id, threading.Lock())
+    with lock:
+        yield
+    with _LOCKS_GUARD:
+        if not lock.locked():
+            _LOCKS.pop(import_id, None)
 
 
 def _named_elsewhere(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 import numpy as np
@@ -179,6 +179,14 @@ class SearchService:
             DELETED.labels(info.name, "assets").inc()
             COLLECTION_POINTS.labels(info.name).set(self._collections.size(info))
         log.info("removed %d photos of tenant %s from the index", len(asset_ids), tenant_id)
+
+    def count_assets(self, tenant_id: str, asset_ids: Sequence[str]) -> int:
+        """Return how many vectors these photos of the tenant have in all collections."""
+        total = 0
+        for info in self._collections.all():
+            index = self._collections.for_tenant(info, tenant_id)
+            total += sum(1 for asset_id in asset_ids if index.vector_of(asset_id) is not None)
+        return total
 
     def count_tenant(self, tenant_id: str) -> int:
         """Return how many vectors of the tenant all collections hold together."""
