@@ -7,10 +7,14 @@ its own prefix and a caller cannot reach another tenant's objects by choosing a 
 from __future__ import annotations
 
 import abc
+import errno
+import logging
 import os
 import re
 import tempfile
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 _SAFE_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
@@ -90,12 +94,22 @@ class FilesystemStore(ObjectStore):
         if not base.exists():
             return 0
         count = 0
-        for path in sorted(base.rglob("*"), reverse=True):
-            if path.is_file():
-                path.unlink()
-                count += 1
+        for path in [*sorted(base.rglob("*"), reverse=True), base]:
+            if path.is_dir():
+                _remove_if_empty(path)
             else:
-                path.rmdir()
-        if base.is_dir():
-            base.rmdir()
+                path.unlink(missing_ok=True)
+                count += 1
         return count
+
+
+def _remove_if_empty(folder: Path) -> None:
+    """Remove the folder unless a concurrent writer has just put a file into it."""
+    try:
+        folder.rmdir()
+    except FileNotFoundError:
+        pass
+    except OSError as error:
+        if error.errno != errno.ENOTEMPTY:
+            raise
+        log.warning("kept folder %s: a file was written into it during its deletion", folder)

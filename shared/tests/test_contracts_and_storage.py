@@ -56,3 +56,21 @@ def test_filesystem_store_round_trip_and_tenant_prefix_delete(tmp_path: Path) ->
     assert store.get(key_b) == b"B"
     with pytest.raises(KeyError):
         store.get(key_a)
+
+
+def test_prefix_delete_keeps_file_written_meanwhile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = FilesystemStore(tmp_path / "objects")
+    store.put("acme/originals/a", b"a")
+    store.put("acme/originals/b", b"b")
+    listed = list((store.root / "acme").rglob("*"))
+    store.put("acme/originals/c", b"c")
+    # The listing was taken before c was written, as when an upload stores c during the deletion.
+    monkeypatch.setattr(Path, "rglob", lambda self, pattern: iter(listed))
+
+    removed = store.delete_prefix("acme")
+
+    assert removed == 2
+    assert store.get("acme/originals/c") == b"c"
+    assert not store.exists("acme/originals/a")
