@@ -17,6 +17,10 @@ class ImportNotFound(LookupError):
     """The tenant has no import with this id (another tenant's import is not found either)."""
 
 
+class ImportInProgress(RuntimeError):
+    """The import is still running; it can be deleted once it has finished."""
+
+
 @dataclass(frozen=True)
 class ImportInfo:
     import_id: str

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -300,4 +301,52 @@ def test_simultaneous_upload_deletions_remove_each_photo_once(
     assert set(statuses) <= {200, 404}
     assert sum(removed for status, removed in results if status == 200) == 20
     assert stack.wait_idle(60)
+    assert stack.search.count_tenant(owner.tenant_id) == 0
+
+
+def test_upload_deleted_while_running_stops_cleanly(
+    stack_and_tenants: tuple[EmbeddedStack, TestClient, SeededTenant, SeededTenant],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stack, http, owner, _other = stack_and_tenants
+    first_stored, release = threading.Event(), threading.Event()
+    store = stack.ingest._store
+
+    def store_then_wait(*args: object) -> object:
+        outcome = store(*args)  # type: ignore[arg-type]
+        first_stored.set()
+        assert release.wait(60)
+        return outcome
+
+    monkeypatch.setattr(stack.ingest, "_store", store_then_wait)
+    files = [
+        ("files", (f"foto-{i}.jpg", photo_bytes((40 * i, 90, 120), pattern=i), "image/jpeg"))
+        for i in range(3)
+    ]
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        upload = pool.submit(
+            http.post, "/v1/uploads", files=files, headers=owner.key_headers
+        )
+        assert first_stored.wait(60)
+        upload_id = http.get("/v1/datasets/photos/imports", headers=owner.key_headers).json()[
+            "items"
+        ][0]["import_id"]
+        running = http.delete(
+            f"/v1/datasets/photos/imports/{upload_id}", params={"confirm": upload_id},
+            headers=owner.key_headers,
+        )
+        deleted = http.delete(
+            "/v1/datasets/photos", params={"confirm": "photos"}, headers=owner.key_headers
+        )
+        release.set()
+        answered = upload.result(timeout=60)
+
+    assert running.status_code == 409, running.text
+    assert "still storing" in running.json()["error"]["message"]
+    assert deleted.status_code == 200, deleted.text
+    assert answered.status_code == 409, answered.text
+    assert "was deleted while it ran" in answered.json()["error"]["message"]
+    assert stack.wait_idle(60)
+    assert http.get("/v1/assets", headers=owner.key_headers).json()["items"] == []
+    assert stack.objects.count_prefix(owner.tenant_id) == 0
     assert stack.search.count_tenant(owner.tenant_id) == 0

@@ -12,7 +12,7 @@ from services.analytics.importing.provenance import AnalyticsImports
 from services.api.erasure import DATASETS, StoreCounts, TenantEraser, dataset_tables
 from services.audience.imports import AudienceImports
 from services.ingest.imports import PhotoImports
-from shared.imports import ImportNotFound, ImportRegistry, ImportRemoval
+from shared.imports import ImportInProgress, ImportNotFound, ImportRegistry, ImportRemoval
 from shared.openapi_examples import TENANT_ID, response_examples
 from shared.pagination import Cursor, Limit, Page, offset_from, offset_page
 from shared.tenancy import TenantId
@@ -208,6 +208,8 @@ def delete_import(
         removed = registry.delete_import(tenant_id, import_id)
     except ImportNotFound as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
+    except ImportInProgress as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
     return ImportErased(
         tenant_id=tenant_id, dataset=dataset, import_id=import_id,
         removed=_removed_counts(removed), kept=removed.kept,

@@ -12,7 +12,13 @@ from starlette.datastructures import FormData, UploadFile
 from services.ingest.job_kinds import REBUILD_THUMBNAILS, REINDEX
 from services.ingest.models import AssetStatus
 from services.ingest.schemas import AssetIdPath, AssetPage, AssetPublic, UploadReport
-from services.ingest.service import AssetNotFound, IngestService, InvalidUpload, UploadNotFound
+from services.ingest.service import (
+    AssetNotFound,
+    IngestService,
+    InvalidUpload,
+    UploadDeleted,
+    UploadNotFound,
+)
 from shared.jobs.api import JobOut, queued_job_example, start_job
 from shared.openapi_examples import UPLOAD_ID
 from shared.pagination import next_offset_link
@@ -118,6 +124,8 @@ async def create_upload(request: Request, tenant_id: TenantId, ingest: IngestDep
         )
     except InvalidUpload as error:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from None
+    except UploadDeleted as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
 
 
 @router.get("/v1/uploads/{upload_id}", response_model=UploadReport, responses=_NO_UPLOAD)

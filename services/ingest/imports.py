@@ -20,7 +20,7 @@ from sqlmodel import Session, col
 from services.ingest.models import Asset, Upload, UploadItem
 from services.ingest.service import AssetNotFound, IngestService
 from shared.db import session_scope
-from shared.imports import ImportInfo, ImportNotFound, ImportRemoval
+from shared.imports import ImportInfo, ImportInProgress, ImportNotFound, ImportRemoval
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +89,11 @@ class PhotoImports:
             upload = session.get(Upload, import_id)
             if upload is None or upload.tenant_id != tenant_id:
                 raise ImportNotFound(f"import {import_id!r} was not found")
+            if self._ingest.is_running(import_id):
+                raise ImportInProgress(
+                    f"upload {import_id} is still storing its files; delete it when it has "
+                    "finished (its report has been returned)"
+                )
             named = set(
                 session.execute(
                     select(UploadItem.asset_id).where(

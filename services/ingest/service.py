@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -76,6 +77,10 @@ class UploadNotFound(LookupError):
     """Raised for an upload id the tenant does not have."""
 
 
+class UploadDeleted(RuntimeError):
+    """Raised when the upload, its data set or its tenant was deleted while the upload ran."""
+
+
 @dataclass(frozen=True)
 class _Outcome:
     """The outcome of one file of an upload, as its upload item records it."""
@@ -115,6 +120,8 @@ class IngestService:
             bus,
             RetryPolicy(settings.bus.max_attempts, settings.bus.retry_backoff_s),
         )
+        self._running: set[str] = set()
+        self._running_lock = threading.Lock()
 
     @property
     def max_upload_bytes(self) -> int:
@@ -123,6 +130,11 @@ class IngestService:
     def subscribe(self) -> None:
         """Register the status consumers (group "ingest-status") on the bus."""
         self._status.subscribe()
+
+    def is_running(self, upload_id: str) -> bool:
+        """Return whether this process is still storing the upload's files."""
+        with self._running_lock:
+            return upload_id in self._running
 
     # -- uploads -------------------------------------------------------------------------------
 
@@ -150,13 +162,19 @@ class IngestService:
             session.add(upload)
             session.commit()
         items = []
-        for name, data in files:
-            for outcome in self._ingest_file(tenant_id, upload.upload_id, name, data,
-                                             base_folder, tag_text):
-                items.append(
-                    UploadItemPublic(path=outcome.path, status=outcome.status,
-                                     asset_id=outcome.asset_id, reason=outcome.reason)
-                )
+        with self._running_lock:
+            self._running.add(upload.upload_id)
+        try:
+            for name, data in files:
+                for outcome in self._ingest_file(tenant_id, upload.upload_id, name, data,
+                                                 base_folder, tag_text):
+                    items.append(
+                        UploadItemPublic(path=outcome.path, status=outcome.status,
+                                         asset_id=outcome.asset_id, reason=outcome.reason)
+                    )
+        finally:
+            with self._running_lock:
+                self._running.discard(upload.upload_id)
 
         report = UploadReport.from_items(upload.upload_id, upload.created_at, items)
         elapsed = time.perf_counter() - started
@@ -463,6 +481,9 @@ class IngestService:
                 session.add(_item_row(tenant_id, upload_id, stored))
                 session.commit()
         except IntegrityError:
+            if not self._upload_exists(upload_id):
+                self._discard_unreferenced(tenant_id, asset_id, (original_key, thumbnail_key))
+                raise self._deleted_while_running(tenant_id, upload_id) from None
             # A concurrent upload of the same bytes stored the row first. Its objects have the
             # same keys and the same content, so nothing of it is lost or changed.
             return self._record(tenant_id, upload_id, _duplicate(photo.path, asset_id))
@@ -495,10 +516,30 @@ class IngestService:
         with session_scope(self._engine) as session:
             return session.get(Asset, (tenant_id, asset_id)) is not None
 
-    def _record(self, tenant_id: str, upload_id: str, outcome: _Outcome) -> _Outcome:
+    def _upload_exists(self, upload_id: str) -> bool:
         with session_scope(self._engine) as session:
-            session.add(_item_row(tenant_id, upload_id, outcome))
-            session.commit()
+            return session.get(Upload, upload_id) is not None
+
+    def _deleted_while_running(self, tenant_id: str, upload_id: str) -> UploadDeleted:
+        log.warning(
+            "upload %s of tenant %s stopped: it was deleted while its files were stored",
+            upload_id, tenant_id,
+        )
+        return UploadDeleted(
+            f"upload {upload_id} was deleted while it ran, with its data set or its tenant; "
+            "the files stored before the deletion were deleted with it, and the rest were not "
+            "stored"
+        )
+
+    def _record(self, tenant_id: str, upload_id: str, outcome: _Outcome) -> _Outcome:
+        try:
+            with session_scope(self._engine) as session:
+                session.add(_item_row(tenant_id, upload_id, outcome))
+                session.commit()
+        except IntegrityError:
+            if self._upload_exists(upload_id):
+                raise
+            raise self._deleted_while_running(tenant_id, upload_id) from None
         if outcome.status == UploadItemStatus.DUPLICATE:
             metrics.FILES_DUPLICATE.inc()
         elif outcome.status == UploadItemStatus.REJECTED:
