@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from datafantasi.embedded import EmbeddedStack
 from services.analytics.tests.test_api import EVENTS, MEMBERS
+from services.analytics.tests.test_api import SIGN_UPS as ATTENDANCE
 from services.api.erasure import tenant_tables
 from tests.attack.tenants import SeededTenant, create_tenant, wait_for_job
 from tests.support import make_settings, photo_bytes
@@ -350,3 +351,22 @@ def test_upload_deleted_while_running_stops_cleanly(
     assert http.get("/v1/assets", headers=owner.key_headers).json()["items"] == []
     assert stack.objects.count_prefix(owner.tenant_id) == 0
     assert stack.search.count_tenant(owner.tenant_id) == 0
+
+
+def test_member_import_deletion_keeps_organisations_of_kept_people(
+    stack_and_tenants: tuple[EmbeddedStack, TestClient, SeededTenant, SeededTenant],
+) -> None:
+    stack, http, owner, _other = stack_and_tenants
+    members = _import_analytics(http, owner, "members", MEMBERS)
+    _import_analytics(http, owner, "events", EVENTS)
+    # Names Mette and Lars by e-mail only, not their companies.
+    _import_analytics(http, owner, "participations", ATTENDANCE)
+    assert _rows(stack, owner.tenant_id)["members"] == 4
+
+    removed = _delete(http, owner, "analytics", members["import_id"])
+
+    assert "members" not in removed["removed"]["database"]
+    assert removed["kept"] == 4
+    assert _rows(stack, owner.tenant_id)["members"] == 4
+    found = http.get("/v1/analytics/members", params={"q": "Mette"}, headers=owner.key_headers)
+    assert found.json()["items"][0]["organisation_id"] is not None

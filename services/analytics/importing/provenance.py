@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict
 from typing import TYPE_CHECKING, TypeVar
 
-from sqlalchemy import delete, func, insert, select, tuple_, update
+from sqlalchemy import delete, func, insert, select, tuple_
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
@@ -114,6 +114,9 @@ class AnalyticsImports:
             shared = _named_elsewhere(session, tenant_id, import_id, named)
             removal.kept = sum(len(keys) for keys in shared.values())
             orphans = {kind: named[kind] - shared[kind] for kind in RECORD_KINDS}
+            referred = _organisations_of_others(session, tenant_id, orphans[MEMBER])
+            orphans[MEMBER] -= referred
+            removal.kept += len(referred)
 
             _delete_participations(session, tenant_id, orphans, removal)
             _delete_events(session, tenant_id, orphans[EVENT], removal)
@@ -169,6 +172,23 @@ def imports_naming_member(
         .order_by(col(AnalyticsImport.created_at))
     )
     return list(session.execute(query).scalars())
+
+
+def _organisations_of_others(
+    session: Session, tenant_id: str, member_ids: set[str]
+) -> set[str]:
+    """Return the organisations among ``member_ids`` that a member outside them belongs to."""
+    if not member_ids:
+        return set()
+    rows = session.execute(
+        select(Member.organisation_id, Member.member_id).where(
+            col(Member.tenant_id) == tenant_id, col(Member.organisation_id).is_not(None)
+        )
+    )
+    return {
+        organisation_id for organisation_id, member_id in rows
+        if organisation_id in member_ids and member_id not in member_ids
+    }
 
 
 def _named_by(session: Session, tenant_id: str, import_id: str) -> dict[str, set[str]]:
@@ -260,16 +280,11 @@ def _delete_events(
 def _delete_members(
     session: Session, tenant_id: str, member_ids: set[str], removal: ImportRemoval
 ) -> None:
-    """Delete the members; contacts of a deleted organisation stay, without it.
+    """Delete the members. The caller keeps the organisations that remaining members belong to.
 
     Unlike an erasure on request, no hashes are kept: a later import may bring them back.
     """
     for chunk in _chunks(sorted(member_ids)):
-        session.execute(
-            update(Member)
-            .where(col(Member.tenant_id) == tenant_id, col(Member.organisation_id).in_(chunk))
-            .values(organisation_id=None)
-        )
         removal.add("members", session.execute(
             delete(Member).where(
                 col(Member.tenant_id) == tenant_id, col(Member.member_id).in_(chunk)
