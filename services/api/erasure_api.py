@@ -47,7 +47,7 @@ _IMPORT = {
 }
 
 
-class ImportOut(BaseModel):
+class DatasetImport(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [_IMPORT]})
 
     import_id: str = Field(examples=[_IMPORT_ID])
@@ -183,12 +183,12 @@ def list_imports(
     registry: Registry,
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> Page[ImportOut]:
+) -> Page[DatasetImport]:
     """List the data set's imports, newest first: photo uploads, member and event files, or
     Instagram files."""
     offset = offset_from(cursor)
     rows = registry.list_imports(tenant_id, limit + 1, offset)
-    items = [ImportOut.model_validate(row, from_attributes=True) for row in rows]
+    items = [DatasetImport.model_validate(row, from_attributes=True) for row in rows]
     return offset_page(request, items, offset, limit)
 
 

@@ -61,15 +61,18 @@ class PhotoImports:
             ).scalars().all()
             infos = []
             for upload in uploads:
+                in_upload = col(UploadItem.upload_id) == upload.upload_id
+                first = select(func.min(UploadItem.id)).where(in_upload).scalar_subquery()
                 items = session.execute(
-                    select(func.count(), func.min(UploadItem.path), func.count(distinct(
-                        UploadItem.asset_id
-                    ))).where(col(UploadItem.upload_id) == upload.upload_id)
+                    select(func.count(), func.count(distinct(UploadItem.asset_id))).where(in_upload)
                 ).one()
+                label = session.execute(
+                    select(UploadItem.path).where(col(UploadItem.id) == first)
+                ).scalar()
                 infos.append(
                     ImportInfo(
-                        import_id=upload.upload_id, kind="upload", label=items[1] or "",
-                        created_at=upload.created_at, records=items[2], files=items[0],
+                        import_id=upload.upload_id, kind="upload", label=label or "",
+                        created_at=upload.created_at, records=items[1], files=items[0],
                     )
                 )
         return infos

@@ -19,7 +19,8 @@ from shared.openapi_examples import (
 )
 
 AssetIdPath = Annotated[
-    str, Path(description="SHA-256 of the photo's bytes, in hex.", examples=[ASSET_ID])
+    str,
+    Path(max_length=64, description="SHA-256 of the photo's bytes, in hex.", examples=[ASSET_ID]),
 ]
 
 ASSET_EXAMPLE = {

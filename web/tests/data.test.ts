@@ -64,7 +64,7 @@ describe("importKindName", () => {
 describe("importName", () => {
   it("counts the other files of an upload", () => {
     expect(importName({ label: "trapper/IMG_0001.jpg", files: 12 })).toBe(
-      "trapper/IMG_0001.jpg og 11 filer mere",
+      "trapper/IMG_0001.jpg og andre filer, 12 i alt",
     );
   });
 

@@ -369,7 +369,7 @@ export const da: Catalogue = {
   "data.kind.instagramExport": "Instagram-dataeksport",
   "data.kind.graphApi": "Graph API-fil",
   "data.kind.audienceCsv": "Influencers følgere (CSV)",
-  "data.uploadName": "{name} og {more} filer mere",
+  "data.uploadName": "{name} og andre filer, {files} i alt",
   "data.importFacts": "Importeret {when} · {records} poster",
   "data.noImports": "Ingen importer endnu.",
   "data.more": "Vis flere importer",

@@ -367,7 +367,7 @@ export const en = {
   "data.kind.instagramExport": "Instagram data export",
   "data.kind.graphApi": "Graph API file",
   "data.kind.audienceCsv": "Influencer audience (CSV)",
-  "data.uploadName": "{name} and {more} more files",
+  "data.uploadName": "{name} and others, {files} files in all",
   "data.importFacts": "Imported {when} · {records} records",
   "data.noImports": "No imports yet.",
   "data.more": "Show more imports",

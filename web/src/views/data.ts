@@ -64,7 +64,7 @@ export function importKindName(kind: string): string {
 
 /** Name an import by its file, and say how many more files an upload of several had. */
 export function importName(item: Pick<ImportInfo, "label" | "files">): string {
-  if (item.files > 1) return t("data.uploadName", { name: item.label, more: item.files - 1 });
+  if (item.files > 1) return t("data.uploadName", { name: item.label, files: item.files });
   return item.label;
 }
 
