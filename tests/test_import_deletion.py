@@ -380,3 +380,16 @@ def test_member_import_deletion_keeps_organisations_of_kept_people(
     assert _rows(stack, owner.tenant_id)["members"] == 4
     found = http.get("/v1/analytics/members", params={"q": "Mette"}, headers=owner.key_headers)
     assert found.json()["items"][0]["organisation_id"] is not None
+
+
+def test_unknown_dataset_is_reported_once(
+    stack_and_tenants: tuple[EmbeddedStack, TestClient, SeededTenant, SeededTenant],
+) -> None:
+    _stack, http, owner, _other = stack_and_tenants
+
+    response = http.get("/v1/datasets/fotos/imports", headers=owner.key_headers)
+
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert [problem["field"] for problem in error["details"]] == ["path.dataset"]
+    assert error["message"].count("path.dataset") == 1

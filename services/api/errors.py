@@ -73,10 +73,16 @@ def add_error_bodies(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
-        problems = [
-            {"field": ".".join(str(p) for p in e.get("loc", ())), "message": _message(e)}
-            for e in error.errors()
-        ]
+        problems = []
+        for problem in error.errors():
+            entry = {
+                "field": ".".join(str(p) for p in problem.get("loc", ())),
+                "message": _message(problem),
+            }
+            # A parameter that a route and one of its dependencies both declare is checked, and
+            # reported, twice.
+            if entry not in problems:
+                problems.append(entry)
         summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
         return error_response(422, f"invalid request: {summary}", problems)
 
