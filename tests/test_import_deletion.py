@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,7 +15,8 @@ from sqlalchemy import func, select
 from datafantasi.embedded import EmbeddedStack
 from services.analytics.tests.test_api import EVENTS, MEMBERS
 from services.analytics.tests.test_api import SIGN_UPS as ATTENDANCE
-from services.api.erasure import tenant_tables
+from services.api.erasure import TenantEraser, tenant_tables
+from services.search.index import PhotoVector
 from tests.attack.tenants import SeededTenant, create_tenant, wait_for_job
 from tests.support import make_settings, photo_bytes
 
@@ -393,3 +395,36 @@ def test_unknown_dataset_is_reported_once(
     error = response.json()["error"]
     assert [problem["field"] for problem in error["details"]] == ["path.dataset"]
     assert error["message"].count("path.dataset") == 1
+
+
+def test_photo_indexed_during_tenant_deletion_is_removed(
+    stack_and_tenants: tuple[EmbeddedStack, TestClient, SeededTenant, SeededTenant],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stack, http, owner, _other = stack_and_tenants
+    files = [("files", ("foto.jpg", photo_bytes(RED, pattern=3), "image/jpeg"))]
+    upload = http.post("/v1/uploads", files=files, headers=owner.key_headers).json()
+    asset_id = upload["items"][0]["asset_id"]
+    assert stack.wait_idle(60)
+    index = stack.search.tenant_index(owner.tenant_id)
+    assert index is not None
+    vector = index.vector_of(asset_id)
+    assert vector is not None
+    delete_rows = TenantEraser._delete_rows
+
+    def index_again_then_delete_rows(self: TenantEraser, *args: Any) -> dict[str, int]:
+        # The photo is indexed after the vectors were deleted but while its row still exists,
+        # as when its AssetEmbedded record is handled at that moment.
+        index.upsert([PhotoVector(asset_id=asset_id, vector=vector)])
+        assert stack.search.count_tenant(owner.tenant_id) == 1
+        return delete_rows(self, *args)
+
+    monkeypatch.setattr(TenantEraser, "_delete_rows", index_again_then_delete_rows)
+    deleted = http.delete(
+        "/v1/tenant", params={"confirm": owner.tenant_id}, headers=owner.key_headers
+    )
+
+    assert deleted.status_code == 200, deleted.text
+    assert deleted.json()["removed"]["vectors"] == 2
+    assert stack.wait_idle(60)
+    assert stack.search.count_tenant(owner.tenant_id) == 0

@@ -99,27 +99,40 @@ class TenantEraser:
         """
         removed = self._erase_outside_database(tenant_id)
         removed.database = self._delete_rows(tenant_id, tenant_tables())
+        removed.vectors += self._delete_vectors(tenant_id)
         log.info("erased tenant %s: %s", tenant_id, removed)
         return removed
 
     def erase_dataset(self, tenant_id: str, dataset: str) -> StoreCounts:
         """Delete one data set of the tenant: the rows of its service, and for photos their
         vectors and stored objects."""
-        removed = self._erase_outside_database(tenant_id) if dataset == "photos" else StoreCounts()
+        if dataset != "photos":
+            removed = StoreCounts(database=self._delete_rows(tenant_id, dataset_tables(dataset)))
+            log.info("erased data set %s of tenant %s: %s", dataset, tenant_id, removed)
+            return removed
+        removed = self._erase_outside_database(tenant_id)
         removed.database = self._delete_rows(tenant_id, dataset_tables(dataset))
+        removed.vectors += self._delete_vectors(tenant_id)
         log.info("erased data set %s of tenant %s: %s", dataset, tenant_id, removed)
         return removed
 
     def _erase_outside_database(self, tenant_id: str) -> StoreCounts:
         # Vectors and objects go first: should this stop half-way, the rows that remain still
-        # list the photos, so deleting again finds and removes the rest.
-        removed = StoreCounts()
-        if self._vectors is not None:
-            removed.vectors = self._vectors.count_tenant(tenant_id)
-            self._vectors.delete_tenant(tenant_id)
+        # list the photos, so deleting again finds and removes the rest. The callers delete
+        # vectors once more after the rows, because a photo can be indexed in between while its
+        # row still exists, so that the status consumer would not remove it.
+        removed = StoreCounts(vectors=self._delete_vectors(tenant_id))
         if self._objects is not None:
             removed.objects = self._objects.delete_prefix(tenant_id)
         return removed
+
+    def _delete_vectors(self, tenant_id: str) -> int:
+        if self._vectors is None:
+            return 0
+        count = self._vectors.count_tenant(tenant_id)
+        if count:
+            self._vectors.delete_tenant(tenant_id)
+        return count
 
     def _delete_rows(self, tenant_id: str, tables: list[Table]) -> dict[str, int]:
         removed: dict[str, int] = {}

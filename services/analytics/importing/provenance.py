@@ -260,6 +260,7 @@ def _delete_events(
     )
     gone = {text_hash(theme_text(e)) for e in events if e.event_id in event_ids}
     gone -= {text_hash(theme_text(e)) for e in events if e.event_id not in event_ids}
+
     runs: set[str] = set()
     for chunk in _chunks(sorted(event_ids)):
         runs.update(session.execute(
@@ -271,6 +272,7 @@ def _delete_events(
         removal.add("events", session.execute(
             delete(Event).where(col(Event.tenant_id) == tenant_id, col(Event.event_id).in_(chunk))
         ).rowcount)
+
     for table, name in (
         (ThemeAssignment, "theme_assignments"), (Theme, "themes"), (ThemeRun, "theme_runs"),
     ):
