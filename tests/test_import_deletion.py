@@ -428,3 +428,29 @@ def test_photo_indexed_during_tenant_deletion_is_removed(
     assert deleted.json()["removed"]["vectors"] == 2
     assert stack.wait_idle(60)
     assert stack.search.count_tenant(owner.tenant_id) == 0
+
+
+@pytest.mark.parametrize("dataset", ["analytics", "audience"])
+def test_simultaneous_import_deletions_succeed_once(
+    stack_and_tenants: tuple[EmbeddedStack, TestClient, SeededTenant, SeededTenant],
+    dataset: str,
+) -> None:
+    _stack, http, owner, _other = stack_and_tenants
+    if dataset == "analytics":
+        import_id = _import_analytics(http, owner, "members", MEMBERS)["import_id"]
+    else:
+        import_id = http.post(
+            "/v1/audience/imports", files={"file": ("f.csv", FOLLOWERS.encode())},
+            headers=owner.key_headers,
+        ).json()["import_id"]
+
+    def delete() -> int:
+        return http.delete(
+            f"/v1/datasets/{dataset}/imports/{import_id}", params={"confirm": import_id},
+            headers=owner.key_headers,
+        ).status_code
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        statuses = sorted(pool.map(lambda _: delete(), range(3)))
+
+    assert statuses == [200, 404, 404]

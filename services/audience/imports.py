@@ -154,8 +154,13 @@ class AudienceImports:
                     IMPORT_RECORDS.c.import_id == import_id,
                 )
             ).rowcount)
-            connection.execute(delete(IMPORTS).where(IMPORTS.c.import_id == import_id))
-            removal.add("audience_imports", 1)
+            imports = connection.execute(
+                delete(IMPORTS).where(IMPORTS.c.import_id == import_id)
+            ).rowcount
+            if not imports:
+                # Raising rolls the transaction back: another request deleted the import first.
+                raise ImportNotFound(f"import {import_id!r} was deleted by another request")
+            removal.add("audience_imports", imports)
             prune_import_records(connection, tenant_id)
         removal.add("audience_text_vectors", forget_texts(self.engine, tenant_id, texts))
         log.info(

@@ -132,8 +132,13 @@ class AnalyticsImports:
                     )
                 ).rowcount,
             )
-            session.delete(found)
-            removal.add("analytics_imports", 1)
+            imports = session.execute(
+                delete(AnalyticsImport).where(col(AnalyticsImport.import_id) == import_id)
+            ).rowcount
+            if not imports:
+                session.rollback()
+                raise ImportNotFound(f"import {import_id!r} was deleted by another request")
+            removal.add("analytics_imports", imports)
             session.commit()
         log.info(
             "deleted analytics import %s of tenant %s: removed %s, kept %d records that other "
