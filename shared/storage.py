@@ -86,20 +86,24 @@ class FilesystemStore(ObjectStore):
         self._path(key).unlink(missing_ok=True)
 
     def count_prefix(self, prefix: str) -> int:
-        base = self._path(prefix)
-        return sum(1 for path in base.rglob("*") if path.is_file()) if base.is_dir() else 0
+        # os.walk skips folders that a concurrent deletion removes while it walks.
+        return sum(len(files) for _folder, _folders, files in os.walk(self._path(prefix)))
 
     def delete_prefix(self, prefix: str) -> int:
-        base = self._path(prefix)
-        if not base.exists():
-            return 0
+        """Delete every object under ``prefix``; returns how many this call deleted.
+
+        Another deletion or an upload may work in the same folders at the same time: files
+        already gone are not counted, and a folder that a new file appeared in is kept.
+        """
         count = 0
-        for path in [*sorted(base.rglob("*"), reverse=True), base]:
-            if path.is_dir():
-                _remove_if_empty(path)
-            else:
-                path.unlink(missing_ok=True)
+        for folder, _folders, files in os.walk(self._path(prefix), topdown=False):
+            for name in files:
+                try:
+                    (Path(folder) / name).unlink()
+                except FileNotFoundError:
+                    continue
                 count += 1
+            _remove_if_empty(Path(folder))
         return count
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -58,16 +59,27 @@ def test_filesystem_store_round_trip_and_tenant_prefix_delete(tmp_path: Path) ->
         store.get(key_a)
 
 
+def test_prefix_delete_counts_only_files_it_removed(tmp_path: Path) -> None:
+    store = FilesystemStore(tmp_path / "objects")
+    store.put("acme/originals/a", b"a")
+    store.put("acme/thumbnails/a", b"a")
+    (store.root / "acme" / "originals" / "a").unlink()  # deleted by another request
+
+    assert store.delete_prefix("acme") == 1
+    assert store.delete_prefix("acme") == 0
+    assert not (store.root / "acme").exists()
+
+
 def test_prefix_delete_keeps_file_written_meanwhile(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = FilesystemStore(tmp_path / "objects")
     store.put("acme/originals/a", b"a")
     store.put("acme/originals/b", b"b")
-    listed = list((store.root / "acme").rglob("*"))
+    listed = list(os.walk(store.root / "acme", topdown=False))
     store.put("acme/originals/c", b"c")
     # The listing was taken before c was written, as when an upload stores c during the deletion.
-    monkeypatch.setattr(Path, "rglob", lambda self, pattern: iter(listed))
+    monkeypatch.setattr(os, "walk", lambda top, topdown: iter(listed))
 
     removed = store.delete_prefix("acme")
 
