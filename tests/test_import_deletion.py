@@ -265,6 +265,10 @@ def test_upload_deletion_removes_photos_only_it_brought(
     groups = http.get("/v1/photo-groups", headers=owner.key_headers).json()["items"]
     assert sum(group["size"] for group in groups) == 2
 
+    assert http.delete(f"/v1/assets/{first_ids[1]}", headers=owner.key_headers).status_code == 204
+    listed = http.get("/v1/datasets/photos/imports", headers=owner.key_headers).json()["items"]
+    assert [(item["records"], item["files"]) for item in listed] == [(1, 2)]
+
 
 def test_tenant_deleted_mid_ingest_leaves_no_vectors(
     stack_and_tenants: tuple[EmbeddedStack, TestClient, SeededTenant, SeededTenant],

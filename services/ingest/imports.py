@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Protocol
 
-from sqlalchemy import delete, distinct, func, select
+from sqlalchemy import and_, delete, distinct, func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
@@ -63,16 +63,23 @@ class PhotoImports:
             for upload in uploads:
                 in_upload = col(UploadItem.upload_id) == upload.upload_id
                 first = select(func.min(UploadItem.id)).where(in_upload).scalar_subquery()
-                items = session.execute(
-                    select(func.count(), func.count(distinct(UploadItem.asset_id))).where(in_upload)
-                ).one()
+                files = session.execute(select(func.count()).where(in_upload)).scalar_one()
+                # Photos deleted one by one since the upload no longer count.
+                photos = session.execute(
+                    select(func.count(distinct(UploadItem.asset_id)))
+                    .join(Asset, and_(
+                        col(Asset.tenant_id) == col(UploadItem.tenant_id),
+                        col(Asset.asset_id) == col(UploadItem.asset_id),
+                    ))
+                    .where(in_upload)
+                ).scalar_one()
                 label = session.execute(
                     select(UploadItem.path).where(col(UploadItem.id) == first)
                 ).scalar()
                 infos.append(
                     ImportInfo(
                         import_id=upload.upload_id, kind="upload", label=label or "",
-                        created_at=upload.created_at, records=items[1], files=items[0],
+                        created_at=upload.created_at, records=photos, files=files,
                     )
                 )
         return infos

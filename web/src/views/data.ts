@@ -224,7 +224,7 @@ function importConfirmation(
 
   return h("div", { class: "notice confirm", role: "group", "aria-labelledby": `confirm-${item.import_id}` },
     h("strong", { id: `confirm-${item.import_id}`, tabindex: "-1" }, t("data.confirmImportTitle", { name: importName(item) })),
-    h("p", {}, t("data.confirmImportText")),
+    h("p", {}, t(dataset === "photos" ? "data.confirmImportText" : "data.confirmImportTextRows")),
     h("div", { class: "actions" },
       confirmButton,
       h("button", { type: "button", onclick: cancel }, t("common.cancel"))),
