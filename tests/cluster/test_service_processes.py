@@ -7,6 +7,7 @@ random-weight test model, so text search returns ranked hits but their order car
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import tempfile
 import threading
@@ -392,6 +393,14 @@ def test_slow_batch_rebalance_keeps_photos_exact(
     member.subscribe()
     bus.start()
     try:
+        # On a loaded machine the embedding process can consume every record before this
+        # member joins, so the uploads wait until it owns a partition.
+        deadline = time.monotonic() + SETTLE_TIMEOUT_S
+        while not any(
+            re.search(r"took partitions \[\d", record.getMessage()) for record in caplog.records
+        ):
+            assert time.monotonic() < deadline, "the second member got no partition"
+            time.sleep(0.2)
         tenants = [cluster.create_tenant(f"oak{i}") for i in range(12)]
         uploads = [_distinct_photos(f"o{i}-", 3, shift=17 * i) for i in range(12)]
         for headers, photos in zip(tenants, uploads, strict=True):
