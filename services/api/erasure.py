@@ -118,9 +118,9 @@ class TenantEraser:
 
     def _erase_outside_database(self, tenant_id: str) -> StoreCounts:
         # Vectors and objects go first: should this stop half-way, the rows that remain still
-        # list the photos, so deleting again finds and removes the rest. The callers delete
-        # vectors once more after the rows, because a photo can be indexed in between while its
-        # row still exists, so that the status consumer would not remove it.
+        # list the photos, so deleting again finds and removes the rest. A photo indexed after
+        # this but before its row is deleted is not removed by the status consumer, so the
+        # callers delete the vectors once more after the rows.
         removed = StoreCounts(vectors=self._delete_vectors(tenant_id))
         if self._objects is not None:
             removed.objects = self._objects.delete_prefix(tenant_id)
