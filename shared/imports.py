@@ -1,8 +1,8 @@
-"""What every service's imports share: how an import is listed, and what deleting one removed.
+"""Types that every service's imports share: an import's listing and the result of deleting one.
 
 An import is one file or upload a tenant sent: a member list, an Instagram export, a batch of
 photos. Each service records which of its records every import named. Deleting an import
-removes the records that no other import of the tenant names; a record that another import
+removes the records that no other import of the tenant names. A record that another import
 also names stays, with the values it has now.
 """
 
@@ -33,7 +33,7 @@ class ImportInfo:
 
 @dataclass
 class ImportRemoval:
-    """What deleting an import removed, per store, and how many of its records stayed."""
+    """Counts of what deleting an import removed, per store, and of the records that stayed."""
 
     database: dict[str, int] = field(default_factory=dict)
     vectors: int = 0

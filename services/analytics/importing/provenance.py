@@ -254,9 +254,10 @@ def _delete_participations(
 def _delete_events(
     session: Session, tenant_id: str, event_ids: set[str], removal: ImportRemoval
 ) -> None:
-    """Delete the events, the theme runs that grouped them and the cached vectors of their
-    texts. A run's themes are described by its events' words, so a run that included a deleted
-    event goes with it; a new run finds the themes of what remains.
+    """Delete the events, the theme runs that grouped them and the cached vectors of their texts.
+
+    A run's themes are described by its events' words. A run that included a deleted event is
+    therefore deleted too, and a new run finds the themes of what remains.
     """
     if not event_ids:
         return

@@ -62,7 +62,7 @@ export function importKindName(kind: string): string {
   return key ? t(key) : kind;
 }
 
-/** Name an import by its file, and say how many more files an upload of several had. */
+/** Return an import's display name: its file, and for an upload of several files the total. */
 export function importName(item: Pick<ImportInfo, "label" | "files">): string {
   if (item.files > 1) return t("data.uploadName", { name: item.label, files: item.files });
   return item.label;
